@@ -1,0 +1,49 @@
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { env } from "@/lib/env";
+import * as schema from "./schema";
+
+type Schema = typeof schema;
+
+/** A database handle or an open transaction: domain functions accept either. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+export type Connection = { db: Db; close: () => Promise<void>; kind: "pglite" | "postgres" };
+
+/**
+ * Opens a connection. `target` is a postgres:// URL, a PGlite folder, or "memory://" for a
+ * throw-away embedded database (tests).
+ */
+export async function connect(target: string): Promise<Connection> {
+  if (/^postgres(ql)?:\/\//.test(target)) {
+    const client = postgres(target, { onnotice: () => {}, max: 10 });
+    return { db: drizzlePostgres(client, { schema }) as unknown as Db, close: () => client.end(), kind: "postgres" };
+  }
+  if (target !== "memory://") mkdirSync(target, { recursive: true });
+  const client = await PGlite.create(target, { extensions: { pg_trgm } });
+  return { db: drizzlePglite(client, { schema }) as unknown as Db, close: () => client.close(), kind: "pglite" };
+}
+
+export function defaultTarget(): string {
+  return env.DATABASE_URL ?? env.pgliteDir!;
+}
+
+// Next.js evaluates modules more than once (pages, actions, route handlers); one PGlite instance per
+// process is a must, as two would not see each other's writes. So the connection lives on globalThis.
+const globalForDb = globalThis as unknown as { attestDb?: Promise<Connection> };
+
+export function getConnection(): Promise<Connection> {
+  globalForDb.attestDb ??= connect(defaultTarget());
+  return globalForDb.attestDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getConnection()).db;
+}

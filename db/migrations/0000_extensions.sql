@@ -1,0 +1,2 @@
+-- Trigram matching for partial, accent-insensitive customer name search.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;

@@ -1,0 +1,18 @@
+import { char, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+
+/**
+ * A client brand served by the BPO: the controller of its customers' data. `rulePacks` names the
+ * jurisdictions whose rules apply (see lib/tenants/rule-packs.ts); `defaultCountry` is how a phone
+ * number typed without a country code is read.
+ */
+export const tenants = pgTable("tenants", {
+  id: uuid("id").primaryKey().defaultRandom(),
+  key: text("key").notNull().unique(),
+  name: text("name").notNull(),
+  rulePacks: text("rule_packs").array().notNull().default([]),
+  defaultCountry: char("default_country", { length: 2 }).notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export type Tenant = typeof tenants.$inferSelect;

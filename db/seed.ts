@@ -1,0 +1,75 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { eq } from "drizzle-orm";
+import { systemActor } from "@/lib/actor";
+import { createApiKey, API_SCOPES } from "@/lib/api-keys/api-keys";
+import { putCustomer } from "@/lib/customers/customers";
+import { env } from "@/lib/env";
+import { createStaff } from "@/lib/staff/staff";
+import { createTenant } from "@/lib/tenants/tenants";
+import { connect, defaultTarget, type Db } from "./client";
+import { demoApiKeys, demoCustomers, DEMO_PASSWORD, demoStaff, demoTenants } from "./demo-data";
+import { migrate } from "./migrate";
+import { tenants } from "./schema";
+
+/**
+ * Seeds the demo (API.md "Demo data") into an empty database, through the same domain code the
+ * product uses. Does nothing when any tenant exists, and never runs in production.
+ */
+export async function seedDemo(db: Db): Promise<boolean> {
+  if (env.production) return false;
+  // One transaction: a seed that fails half-way leaves an empty database, seeded again next start.
+  return db.transaction(async (tx) => {
+    const [any] = await tx.select({ id: tenants.id }).from(tenants).limit(1);
+    if (any) return false;
+    await seedInto(tx);
+    return true;
+  });
+}
+
+async function seedInto(db: Db): Promise<void> {
+  const seeder = systemActor("demo seed");
+  const tenantIds: Record<string, string> = {};
+  for (const t of demoTenants) {
+    const tenant = await createTenant(db, seeder, { ...t, rulePacks: [...t.rulePacks] });
+    tenantIds[t.key] = tenant.id;
+  }
+  for (const s of demoStaff) {
+    await createStaff(db, seeder, {
+      email: s.email,
+      name: s.name,
+      role: s.role,
+      password: DEMO_PASSWORD,
+      tenantIds: s.tenants.map((k) => tenantIds[k]!),
+    });
+  }
+  for (const k of demoApiKeys) {
+    await createApiKey(db, seeder, { tenantId: tenantIds[k.tenant]!, name: `Demo key (${k.tenant})`, scopes: [...API_SCOPES] }, k.key);
+  }
+  for (const { tenant, ref, ...fields } of demoCustomers) {
+    await putCustomer(db, seeder, tenantIds[tenant]!, ref, fields);
+  }
+}
+
+export async function tenantIdByKey(db: Db, key: string): Promise<string> {
+  const [row] = await db.select({ id: tenants.id }).from(tenants).where(eq(tenants.key, key));
+  if (!row) throw new Error(`no tenant '${key}'`);
+  return row.id;
+}
+
+async function main() {
+  const connection = await connect(defaultTarget());
+  try {
+    await migrate(connection);
+    console.log((await seedDemo(connection.db)) ? "demo data seeded" : "database not empty (or production): nothing seeded");
+  } finally {
+    await connection.close();
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

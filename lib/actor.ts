@@ -1,0 +1,64 @@
+import type { StaffRole } from "@/db/schema";
+import { ForbiddenError, NotFoundError } from "./errors";
+
+/** Who is acting. Every domain function takes one and checks it against the tenant it touches. */
+export type StaffActor = {
+  type: "staff";
+  id: string;
+  email: string;
+  name: string;
+  role: StaffRole;
+  tenantIds: string[];
+  sessionId: string;
+  ip: string | null;
+};
+
+export type ApiKeyActor = {
+  type: "api_key";
+  id: string;
+  name: string;
+  tenantId: string;
+  scopes: string[];
+  ip: string | null;
+};
+
+export type SystemActor = { type: "system"; label: string };
+
+export type Actor = StaffActor | ApiKeyActor | SystemActor;
+
+export const systemActor = (label: string): SystemActor => ({ type: "system", label });
+
+/** The tenants whose customers this actor may see; null means all (the system itself). */
+export function tenantScope(actor: Actor): string[] | null {
+  if (actor.type === "staff") return actor.tenantIds;
+  if (actor.type === "api_key") return [actor.tenantId];
+  return null;
+}
+
+/**
+ * Throws NotFound rather than Forbidden for another tenant's data: to an outsider it must look as
+ * though the record does not exist.
+ */
+export function assertTenantAccess(actor: Actor, tenantId: string): void {
+  const scope = tenantScope(actor);
+  if (scope && !scope.includes(tenantId)) throw new NotFoundError();
+}
+
+export function assertRole(actor: Actor, ...roles: StaffRole[]): void {
+  if (actor.type === "system") return;
+  if (actor.type !== "staff" || !roles.includes(actor.role)) throw new ForbiddenError();
+}
+
+export function actorLabel(actor: Actor): string {
+  if (actor.type === "staff") return actor.email;
+  if (actor.type === "api_key") return `api key ${actor.name}`;
+  return actor.label;
+}
+
+export function actorId(actor: Actor): string | null {
+  return actor.type === "system" ? null : actor.id;
+}
+
+export function actorIp(actor: Actor): string | null {
+  return actor.type === "system" ? null : actor.ip;
+}

@@ -1,0 +1,95 @@
+import { createHash, randomBytes } from "node:crypto";
+import { and, desc, eq, isNull } from "drizzle-orm";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { apiKeys, tenants, type ApiKey } from "@/db/schema";
+import { assertRole, type Actor, type ApiKeyActor } from "@/lib/actor";
+import { recordAudit } from "@/lib/audit/audit";
+import { NotFoundError } from "@/lib/errors";
+
+export const API_SCOPES = [
+  "consent:read",
+  "consent:write",
+  "customers:read",
+  "customers:write",
+  "requests:write",
+  "audit:read",
+] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+export const createApiKeySchema = z.object({
+  tenantId: z.uuid("Choose a tenant"),
+  name: z.string().trim().min(1, "Name is required").max(80, "Name must be at most 80 characters"),
+  scopes: z.array(z.enum(API_SCOPES, "Unknown scope")).min(1, "Choose at least one scope"),
+});
+
+export const hashApiKey = (key: string) => createHash("sha256").update(key, "utf8").digest("hex");
+
+/** Creates a key and returns it in clear this once; only its hash is kept. */
+export async function createApiKey(
+  db: Db,
+  actor: Actor,
+  input: z.output<typeof createApiKeySchema>,
+  key = `att_${randomBytes(24).toString("base64url")}`,
+): Promise<{ id: string; key: string }> {
+  assertRole(actor, "admin");
+  return db.transaction(async (tx) => {
+    const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenantId));
+    if (!tenant) throw new NotFoundError("No such tenant");
+    const [row] = await tx
+      .insert(apiKeys)
+      .values({
+        tenantId: input.tenantId,
+        name: input.name,
+        prefix: key.slice(0, 8),
+        keyHash: hashApiKey(key),
+        scopes: [...new Set(input.scopes)],
+        createdBy: actor.type === "staff" ? actor.id : null,
+      })
+      .returning({ id: apiKeys.id });
+    await recordAudit(tx, actor, {
+      tenantId: input.tenantId,
+      action: "api_key.created",
+      entityType: "api_key",
+      entityId: row!.id,
+      after: { name: input.name, prefix: key.slice(0, 8), scopes: input.scopes },
+    });
+    return { id: row!.id, key };
+  });
+}
+
+export async function revokeApiKey(db: Db, actor: Actor, apiKeyId: string): Promise<void> {
+  assertRole(actor, "admin");
+  await db.transaction(async (tx) => {
+    const [row] = await tx
+      .update(apiKeys)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(apiKeys.id, apiKeyId), isNull(apiKeys.revokedAt)))
+      .returning();
+    if (!row) throw new NotFoundError("No such active API key");
+    await recordAudit(tx, actor, {
+      tenantId: row.tenantId,
+      action: "api_key.revoked",
+      entityType: "api_key",
+      entityId: row.id,
+      before: { name: row.name, prefix: row.prefix },
+    });
+  });
+}
+
+export async function listApiKeys(db: Db, actor: Actor): Promise<Omit<ApiKey, "keyHash">[]> {
+  assertRole(actor, "admin");
+  const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
+  return rows.map(({ keyHash: _hash, ...rest }) => rest);
+}
+
+/** The actor behind a bearer key, or null for a missing, unknown or revoked key. */
+export async function authenticateApiKey(db: Db, key: string, ip: string | null): Promise<ApiKeyActor | null> {
+  if (!key || key.length > 200) return null;
+  const [row] = await db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
+  if (!row) return null;
+  return { type: "api_key", id: row.id, name: row.name, tenantId: row.tenantId, scopes: row.scopes, ip };
+}

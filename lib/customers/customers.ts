@@ -1,0 +1,141 @@
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { customers, tenants, type Customer } from "@/db/schema";
+import { assertTenantAccess, tenantScope, type Actor } from "@/lib/actor";
+import { recordAudit } from "@/lib/audit/audit";
+import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
+import { maskedCustomerFields } from "./masking";
+import { foldName } from "./names";
+import { toE164 } from "./phone";
+import { customerInputSchema, customerRefSchema, type CustomerInput } from "./schema";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A customer by id, within the tenants the actor may see; anything else is NotFound. */
+export async function getCustomer(db: Db, actor: Actor, customerId: string): Promise<Customer> {
+  const scope = tenantScope(actor);
+  if (!UUID.test(customerId) || scope?.length === 0) throw new NotFoundError("No such customer");
+  const [row] = await db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.id, customerId), scope ? inArray(customers.tenantId, scope) : undefined))
+    .limit(1);
+  if (!row) throw new NotFoundError("No such customer");
+  return row;
+}
+
+export async function findCustomerByRef(db: Db, actor: Actor, tenantId: string, ref: string): Promise<Customer | null> {
+  assertTenantAccess(actor, tenantId);
+  const [row] = await db
+    .select()
+    .from(customers)
+    .where(and(eq(customers.tenantId, tenantId), eq(customers.ref, ref)))
+    .limit(1);
+  return row ?? null;
+}
+
+/**
+ * Creates or replaces a customer addressed by the tenant's own reference (PUT semantics: a field
+ * left out is cleared). Every invalid field is reported at once; nothing is written unless all are
+ * valid. Erased customers cannot be brought back this way.
+ */
+export async function putCustomer(
+  db: Db,
+  actor: Actor,
+  tenantId: string,
+  ref: string,
+  input: CustomerInput,
+): Promise<{ created: boolean; customer: Customer }> {
+  assertTenantAccess(actor, tenantId);
+  const [tenant] = await db.select().from(tenants).where(eq(tenants.id, tenantId));
+  if (!tenant) throw new NotFoundError("No such tenant");
+
+  const errors = [];
+  const refResult = customerRefSchema.safeParse(ref);
+  if (!refResult.success) errors.push(...fieldErrorsFromZod(refResult.error.issues).map((e) => ({ ...e, path: "ref" })));
+  const parsed = customerInputSchema.safeParse(input);
+  if (!parsed.success) errors.push(...fieldErrorsFromZod(parsed.error.issues));
+  let phone: string | null = null;
+  const rawPhone = parsed.success ? parsed.data.phone : typeof input?.phone === "string" ? input.phone : null;
+  if (rawPhone) {
+    phone = toE164(rawPhone, tenant.defaultCountry);
+    if (!phone && !errors.some((e) => e.path === "phone")) {
+      errors.push({ path: "phone", message: `'${rawPhone}' is not a valid phone number for ${tenant.defaultCountry} or in international format` });
+    }
+  }
+  if (errors.length || !parsed.success) throw new ValidationError(errors);
+
+  const data = parsed.data;
+  const values = {
+    name: data.name,
+    nameSearch: foldName(data.name),
+    email: data.email ?? null,
+    phone,
+    address: data.address ?? null,
+    dateOfBirth: data.dateOfBirth ?? null,
+    language: data.language ?? null,
+  };
+
+  return db.transaction(async (tx) => {
+    const [existing] = await tx
+      .select()
+      .from(customers)
+      .where(and(eq(customers.tenantId, tenantId), eq(customers.ref, ref)))
+      .for("update");
+    if (existing?.status === "erased") {
+      throw new ValidationError([{ path: "ref", message: "this customer was erased and cannot be recreated under the same reference" }]);
+    }
+    if (!existing) {
+      const [created] = await tx
+        .insert(customers)
+        .values({ tenantId, ref, ...values })
+        .returning();
+      await recordAudit(tx, actor, {
+        tenantId,
+        action: "customer.created",
+        entityType: "customer",
+        entityId: created!.id,
+        customerId: created!.id,
+        after: maskedCustomerFields(values),
+      });
+      return { created: true, customer: created! };
+    }
+    const changed = changedFields(existing, values);
+    if (changed.length === 0) return { created: false, customer: existing };
+    const [updated] = await tx
+      .update(customers)
+      .set({ ...values, version: sql`${customers.version} + 1`, updatedAt: new Date() })
+      .where(and(eq(customers.tenantId, tenantId), eq(customers.id, existing.id)))
+      .returning();
+    await recordAudit(tx, actor, {
+      tenantId,
+      action: "customer.updated",
+      entityType: "customer",
+      entityId: existing.id,
+      customerId: existing.id,
+      before: maskedCustomerFields(pick(existing, changed)),
+      after: maskedCustomerFields(pick(values, changed)),
+    });
+    return { created: false, customer: updated! };
+  });
+}
+
+type Values = Pick<Customer, "name" | "email" | "phone" | "address" | "dateOfBirth" | "language">;
+const FIELDS = ["name", "email", "phone", "address", "dateOfBirth", "language"] as const;
+
+function changedFields(before: Values, after: Values): (typeof FIELDS)[number][] {
+  return FIELDS.filter((f) => comparable(before[f]) !== comparable(after[f]));
+}
+
+/** jsonb does not keep key order, so addresses are compared field by field. */
+function comparable(value: Values[keyof Values]): string {
+  if (value && typeof value === "object") {
+    const { line1, line2, city, region, postcode, country } = value;
+    return JSON.stringify([line1, line2 ?? null, city, region ?? null, postcode, country]);
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function pick<T extends Values>(row: T, fields: readonly (typeof FIELDS)[number][]): Partial<Values> {
+  return Object.fromEntries(fields.map((f) => [f, row[f]])) as Partial<Values>;
+}

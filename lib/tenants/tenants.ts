@@ -1,0 +1,82 @@
+import { asc, eq, inArray } from "drizzle-orm";
+import { getCountries } from "libphonenumber-js/max";
+import { z } from "zod";
+import type { Db } from "@/db/client";
+import { tenants, type Tenant } from "@/db/schema";
+import { assertRole, tenantScope, type Actor } from "@/lib/actor";
+import { recordAudit } from "@/lib/audit/audit";
+import { ConflictError, NotFoundError } from "@/lib/errors";
+import { RULE_PACK_KEYS } from "./rule-packs";
+
+const COUNTRIES = new Set<string>(getCountries());
+
+export const tenantFieldsSchema = z.object({
+  name: z.string().trim().min(1, "Name is required").max(120, "Name must be at most 120 characters"),
+  rulePacks: z.array(z.enum(RULE_PACK_KEYS, "Unknown rule-pack")).min(1, "Choose at least one rule-pack"),
+  defaultCountry: z
+    .string()
+    .trim()
+    .transform((c) => c.toUpperCase())
+    .refine((c) => COUNTRIES.has(c), "Choose a country (two-letter ISO code such as GB or US)"),
+});
+
+export const createTenantSchema = tenantFieldsSchema.extend({
+  key: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z][a-z0-9-]{1,39}$/, "Key must be 2–40 lower-case letters, digits or dashes, starting with a letter"),
+});
+
+export const updateTenantSchema = tenantFieldsSchema.extend({ tenantId: z.uuid("Unknown tenant") });
+
+/** Tenants the actor works for (all of them for admins, who administer the BPO). */
+export async function listTenants(db: Db, actor: Actor): Promise<Tenant[]> {
+  const scope = actor.type === "staff" && actor.role === "admin" ? null : tenantScope(actor);
+  if (scope?.length === 0) return [];
+  return db
+    .select()
+    .from(tenants)
+    .where(scope ? inArray(tenants.id, scope) : undefined)
+    .orderBy(asc(tenants.name));
+}
+
+export async function createTenant(db: Db, actor: Actor, input: z.output<typeof createTenantSchema>): Promise<Tenant> {
+  assertRole(actor, "admin");
+  return db.transaction(async (tx) => {
+    const [clash] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.key, input.key));
+    if (clash) throw new ConflictError(`A tenant with key '${input.key}' already exists.`);
+    const [tenant] = await tx.insert(tenants).values(input).returning();
+    await recordAudit(tx, actor, {
+      tenantId: tenant!.id,
+      action: "tenant.created",
+      entityType: "tenant",
+      entityId: tenant!.id,
+      after: { ...input },
+    });
+    return tenant!;
+  });
+}
+
+export async function updateTenant(db: Db, actor: Actor, input: z.output<typeof updateTenantSchema>): Promise<Tenant> {
+  assertRole(actor, "admin");
+  return db.transaction(async (tx) => {
+    const [before] = await tx.select().from(tenants).where(eq(tenants.id, input.tenantId)).for("update");
+    if (!before) throw new NotFoundError("No such tenant");
+    const { tenantId, ...fields } = input;
+    const [after] = await tx
+      .update(tenants)
+      .set({ ...fields, updatedAt: new Date() })
+      .where(eq(tenants.id, tenantId))
+      .returning();
+    await recordAudit(tx, actor, {
+      tenantId,
+      action: "tenant.updated",
+      entityType: "tenant",
+      entityId: tenantId,
+      before: { name: before.name, rulePacks: before.rulePacks, defaultCountry: before.defaultCountry },
+      after: fields,
+    });
+    return after!;
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * `npm start`: migrate, seed the demo into an empty database, build if the build is missing or
+ * older than the sources, then serve on PORT (3000). The database is closed before Next.js starts,
+ * because an embedded PGlite folder may only be open in one process at a time.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { connect, defaultTarget } from "@/db/client";
+import { migrate } from "@/db/migrate";
+import { seedDemo } from "@/db/seed";
+import { authSecret, env, serverProcessEnv } from "@/lib/env";
+
+const dev = process.argv.includes("--dev");
+const next = path.resolve("node_modules/.bin/next");
+const SOURCES = ["app", "components", "lib", "db", "public", "proxy.ts", "next.config.js", "package-lock.json", "postcss.config.mjs"];
+
+function newestMtime(entry: string): number {
+  if (!existsSync(entry)) return 0;
+  const stat = statSync(entry);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(0, ...readdirSync(entry).map((child) => newestMtime(path.join(entry, child))));
+}
+
+function buildIsCurrent(): boolean {
+  const buildId = ".next/BUILD_ID";
+  if (!existsSync(buildId)) return false;
+  return statSync(buildId).mtimeMs >= Math.max(...SOURCES.map(newestMtime));
+}
+
+async function prepareDatabase() {
+  const target = defaultTarget();
+  console.log(env.embedded ? `Database: embedded PGlite in ${env.pgliteDir}` : "Database: PostgreSQL (DATABASE_URL)");
+  const connection = await connect(target);
+  try {
+    await migrate(connection);
+    if (await seedDemo(connection.db)) console.log("Seeded the demo data (see README: demo sign-ins).");
+  } finally {
+    await connection.close();
+  }
+}
+
+async function main() {
+  authSecret(); // fails fast with a clear message when production has no secret
+  await prepareDatabase();
+  const childEnv = serverProcessEnv();
+  if (!dev && !buildIsCurrent()) {
+    console.log("Building the application (first start or sources changed)…");
+    const build = spawnSync(next, ["build"], { stdio: "inherit", env: childEnv });
+    if (build.status !== 0) process.exit(build.status ?? 1);
+  }
+  const server = spawn(next, [dev ? "dev" : "start", "-p", String(env.PORT)], { stdio: "inherit", env: childEnv });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
+  server.on("exit", (code) => process.exit(code ?? 0));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
