@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
-import type { ExtractTablesWithRelations } from "drizzle-orm";
+import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
@@ -39,6 +39,11 @@ export function defaultTarget(): string {
 // process is a must, as two would not see each other's writes. So the connection lives on globalThis.
 const globalForDb = globalThis as unknown as { attestDb?: Promise<Connection> };
 
+/** Makes `connection` the process's database (tests that call route handlers or actions directly). */
+export function useConnection(connection: Connection): void {
+  globalForDb.attestDb = Promise.resolve(connection);
+}
+
 export function getConnection(): Promise<Connection> {
   globalForDb.attestDb ??= connect(defaultTarget());
   return globalForDb.attestDb;
@@ -46,4 +51,10 @@ export function getConnection(): Promise<Connection> {
 
 export async function getDb(): Promise<Db> {
   return (await getConnection()).db;
+}
+
+/** Runs raw SQL and returns its rows, whichever driver is underneath (they shape results differently). */
+export async function queryRows<T extends Record<string, unknown>>(db: Db, statement: SQL): Promise<T[]> {
+  const result = (await db.execute(statement)) as unknown as { rows?: T[] } | T[];
+  return Array.isArray(result) ? result : (result.rows ?? []);
 }
