@@ -1,6 +1,10 @@
 import { z } from "zod";
 
-const text = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z
+    .string({ error: (issue) => (issue.input === undefined || issue.input === null ? "is required" : "must be a string") })
+    .trim()
+    .max(max, `must be at most ${max} characters`);
 
 export const postalAddressSchema = z.object({
   line1: text(200).min(1, "is required"),

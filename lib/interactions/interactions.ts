@@ -1,7 +1,7 @@
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { callDisposition, interactions, staffUsers, tenants, type Customer, type Interaction } from "@/db/schema";
+import { callDisposition, customers, interactions, staffUsers, tenants, type Customer, type Interaction } from "@/db/schema";
 import { assertRole, assertTenantAccess, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { maskPhone } from "@/lib/customers/masking";
@@ -128,4 +128,41 @@ export async function customerInteractions(db: Db, actor: Actor, customer: Pick<
     .orderBy(desc(interactions.startedAt))
     .limit(50);
   return rows.map((r) => ({ ...r.interaction, agentName: r.agentName }));
+}
+
+export type OpenCall = { id: string; customerId: string; customerName: string; customerRef: string; startedAt: Date };
+
+/** The calls this agent has open, so a call left behind in another page can be resumed. */
+export async function openCallsOf(db: Db, actor: Actor): Promise<OpenCall[]> {
+  if (actor.type !== "staff" || actor.tenantIds.length === 0) return [];
+  return db
+    .select({
+      id: interactions.id,
+      customerId: interactions.customerId,
+      customerName: customers.name,
+      customerRef: customers.ref,
+      startedAt: interactions.startedAt,
+    })
+    .from(interactions)
+    .innerJoin(customers, and(eq(customers.tenantId, interactions.tenantId), eq(customers.id, interactions.customerId)))
+    .where(and(eq(interactions.agentId, actor.id), isNull(interactions.endedAt), inArray(interactions.tenantId, actor.tenantIds)))
+    .orderBy(desc(interactions.startedAt));
+}
+
+/** The call this agent has open with this customer, if any. */
+export async function openCallWith(db: Db, actor: Actor, customer: Pick<Customer, "tenantId" | "id">): Promise<Interaction | null> {
+  if (actor.type !== "staff") return null;
+  assertTenantAccess(actor, customer.tenantId);
+  const [call] = await db
+    .select()
+    .from(interactions)
+    .where(
+      and(
+        eq(interactions.tenantId, customer.tenantId),
+        eq(interactions.customerId, customer.id),
+        eq(interactions.agentId, actor.id),
+        isNull(interactions.endedAt),
+      ),
+    );
+  return call ?? null;
 }

@@ -1,0 +1,55 @@
+import Link from "next/link";
+import type { ReactNode } from "react";
+import { requireStaff } from "@/lib/auth";
+import { signOutAction } from "./actions";
+
+const ROLE_LABELS = { agent: "Agent", supervisor: "Supervisor", admin: "Admin" } as const;
+
+export default async function StaffLayout({ children }: { children: ReactNode }) {
+  const staff = await requireStaff();
+  return (
+    <>
+      <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
+        Skip to content
+      </a>
+      <header className="border-b border-slate-200 bg-white">
+        <div className="mx-auto flex max-w-7xl items-center gap-6 px-4 py-2">
+          <Link href="/desk" className="text-lg font-bold text-brand-800">
+            Attest
+          </Link>
+          <nav aria-label="Main" className="flex gap-4 text-sm font-medium">
+            <Link href="/desk" className="text-slate-700 hover:text-brand-700">
+              Desk
+            </Link>
+            {staff.role === "admin" ? (
+              <>
+                <Link href="/admin/staff" className="text-slate-700 hover:text-brand-700">
+                  Staff
+                </Link>
+                <Link href="/admin/tenants" className="text-slate-700 hover:text-brand-700">
+                  Tenants
+                </Link>
+                <Link href="/admin/api-keys" className="text-slate-700 hover:text-brand-700">
+                  API keys
+                </Link>
+              </>
+            ) : null}
+          </nav>
+          <div className="ml-auto flex items-center gap-3 text-sm">
+            <span className="text-slate-700">
+              {staff.name} <span className="text-slate-600">· {ROLE_LABELS[staff.role]}</span>
+            </span>
+            <form action={signOutAction}>
+              <button type="submit" className="rounded-md border border-slate-300 px-3 py-1 font-medium hover:bg-slate-50">
+                Sign out
+              </button>
+            </form>
+          </div>
+        </div>
+      </header>
+      <main id="main" className="mx-auto max-w-7xl px-4 py-6">
+        {children}
+      </main>
+    </>
+  );
+}
