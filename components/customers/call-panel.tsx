@@ -1,10 +1,10 @@
 "use client";
 
-import { useActionState } from "react";
 import type { ActionResult } from "@/lib/action";
 import { SubmitButton } from "@/components/ui/button";
 import { SelectField, TextArea, TextField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
+import { useActionForm } from "@/components/ui/use-action-form";
 import { CallTimer, formatDuration } from "./call-timer";
 
 type StartResult = ActionResult<{ interactionId: string; startedAt: string }>;
@@ -21,27 +21,23 @@ type Props = {
 
 /** Start a call, see it running, and end it with a disposition and a summary. */
 export function CallPanel({ customerId, openCall, callerFromScreenPop, dispositions, startCallAction, endCallAction }: Props) {
-  const [startState, start] = useActionState(startCallAction, null);
-  const [endState, end] = useActionState(endCallAction, null);
-  const startErrors = startState && !startState.ok ? startState.fieldErrors : undefined;
-  const endErrors = endState && !endState.ok ? endState.fieldErrors : undefined;
+  const start = useActionForm(startCallAction);
+  const end = useActionForm(endCallAction);
 
   if (!openCall) {
     return (
       <div className="space-y-3">
-        {endState?.ok ? (
-          <FormMessage
-            success={`Call ended after ${formatDuration(endState.data.durationSeconds)} (${endState.data.dispositionLabel}).`}
-          />
-        ) : null}
-        <form action={start} className="space-y-3">
-          <FormMessage error={startState && !startState.ok ? startState.formError : undefined} />
+        {end.data ? <FormMessage success={`Call ended after ${formatDuration(end.data.durationSeconds)} (${end.data.dispositionLabel}).`} /> : null}
+        <form {...start.formProps} className="space-y-3">
+          <FormMessage error={start.formError} />
           <input type="hidden" name="customerId" value={customerId} />
           <div className="grid gap-3 sm:grid-cols-2">
-            <TextField label="Caller number (optional)" name="callerNumber" defaultValue={callerFromScreenPop} error={startErrors?.callerNumber} inputMode="tel" />
-            <TextField label="Recording reference (optional)" name="recordingRef" error={startErrors?.recordingRef} />
+            <TextField label="Caller number (optional)" name="callerNumber" defaultValue={callerFromScreenPop} error={start.fieldErrors.callerNumber} inputMode="tel" />
+            <TextField label="Recording reference (optional)" name="recordingRef" error={start.fieldErrors.recordingRef} />
           </div>
-          <SubmitButton pendingText="Starting…">Start call</SubmitButton>
+          <SubmitButton pending={start.pending} pendingText="Starting…">
+            Start call
+          </SubmitButton>
         </form>
       </div>
     );
@@ -49,7 +45,7 @@ export function CallPanel({ customerId, openCall, callerFromScreenPop, dispositi
 
   return (
     <div className="space-y-3">
-      <div className="flex flex-wrap items-center gap-4 rounded-md bg-green-50 px-3 py-2 text-sm text-green-950" role="status">
+      <div className="flex flex-wrap items-center gap-4 rounded-md bg-green-50 px-3 py-2 text-sm text-green-950">
         <span className="inline-flex items-center gap-2 font-semibold">
           <span className="size-2.5 animate-pulse rounded-full bg-green-600" aria-hidden="true" />
           On call
@@ -58,12 +54,12 @@ export function CallPanel({ customerId, openCall, callerFromScreenPop, dispositi
         {openCall.callerNumber ? <span>Caller {openCall.callerNumber}</span> : null}
         {openCall.recordingRef ? <span>Recording {openCall.recordingRef}</span> : null}
       </div>
-      <form action={end} className="space-y-3">
-        <FormMessage error={endState && !endState.ok ? endState.formError : undefined} />
+      <form {...end.formProps} className="space-y-3">
+        <FormMessage error={end.formError} />
         <input type="hidden" name="interactionId" value={openCall.id} />
-        <SelectField label="Disposition" name="disposition" options={dispositions} placeholder="Choose how the call ended" error={endErrors?.disposition} required />
-        <TextArea label="Summary" name="summary" rows={3} error={endErrors?.summary} required maxLength={4000} />
-        <SubmitButton variant="danger" pendingText="Ending…">
+        <SelectField label="Disposition" name="disposition" options={dispositions} placeholder="Choose how the call ended" error={end.fieldErrors.disposition} required />
+        <TextArea label="Summary" name="summary" rows={3} error={end.fieldErrors.summary} required maxLength={4000} />
+        <SubmitButton pending={end.pending} variant="danger" pendingText="Ending…">
           End call
         </SubmitButton>
       </form>

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useSyncExternalStore } from "react";
 
 export function formatDuration(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds));
@@ -10,18 +10,19 @@ export function formatDuration(totalSeconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
 }
 
+const everySecond = (tick: () => void) => {
+  const timer = setInterval(tick, 1000);
+  return () => clearInterval(timer);
+};
+const currentSecond = () => Math.floor(Date.now() / 1000);
+
 /** Time on the call, counted from the server's start time so a reload does not reset it. */
 export function CallTimer({ startedAt }: { startedAt: string }) {
-  const started = new Date(startedAt).getTime();
-  const [now, setNow] = useState<number | null>(null);
-  useEffect(() => {
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, []);
+  const started = Math.floor(new Date(startedAt).getTime() / 1000);
+  const now = useSyncExternalStore(everySecond, currentSecond, () => null);
   return (
     <span className="font-mono text-lg font-semibold tabular-nums" aria-label="Call duration">
-      {now === null ? "0:00" : formatDuration((now - started) / 1000)}
+      {now === null ? "0:00" : formatDuration(now - started)}
     </span>
   );
 }

@@ -15,15 +15,20 @@ export function buttonClass(variant: ButtonVariant = "primary") {
   return `inline-flex items-center justify-center gap-2 rounded-md px-4 py-2 text-sm font-semibold shadow-sm ${variants[variant]}`;
 }
 
-/** A submit button that shows it is working and cannot be clicked twice while the form is pending. */
+/**
+ * A submit button that shows it is working and cannot be clicked twice while the form is pending.
+ * `pending` comes from useActionForm; without it, the form's own status is used.
+ */
 export function SubmitButton({
   children,
   pendingText,
   variant = "primary",
   className = "",
+  pending: pendingProp,
   ...rest
-}: ButtonHTMLAttributes<HTMLButtonElement> & { pendingText?: string; variant?: ButtonVariant }) {
-  const { pending } = useFormStatus();
+}: ButtonHTMLAttributes<HTMLButtonElement> & { pendingText?: string; variant?: ButtonVariant; pending?: boolean }) {
+  const status = useFormStatus();
+  const pending = pendingProp ?? status.pending;
   return (
     <button type="submit" disabled={pending || rest.disabled} aria-disabled={pending || undefined} className={`${buttonClass(variant)} ${className}`} {...rest}>
       {pending ? (pendingText ?? "Working…") : children}

@@ -23,6 +23,8 @@ export const createApiKeySchema = z.object({
   scopes: z.array(z.enum(API_SCOPES, "Unknown scope")).min(1, "Choose at least one scope"),
 });
 
+export const apiKeyIdSchema = z.object({ apiKeyId: z.uuid("Unknown API key") });
+
 export const hashApiKey = (key: string) => createHash("sha256").update(key, "utf8").digest("hex");
 
 /** Creates a key and returns it in clear this once; only its hash is kept. */

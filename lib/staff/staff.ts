@@ -25,8 +25,11 @@ export const updateStaffSchema = z.object({
   staffId: z.uuid("Unknown staff member"),
   role: z.enum(staffRole.enumValues, "Choose a role"),
   tenantIds: tenantIdsField,
-  active: z.boolean(),
+  /** A boolean, or "true"/"false" as a form posts it. */
+  active: z.union([z.boolean(), z.stringbool()], "Choose active or deactivated"),
 });
+
+export const staffIdSchema = z.object({ staffId: z.uuid("Unknown staff member") });
 
 export type StaffListItem = {
   id: string;

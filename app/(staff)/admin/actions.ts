@@ -1,0 +1,52 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { staffAction } from "@/lib/action";
+import { apiKeyIdSchema, createApiKey, createApiKeySchema, revokeApiKey } from "@/lib/api-keys/api-keys";
+import { createStaff, createStaffSchema, staffIdSchema, unlockStaff, updateStaff, updateStaffSchema } from "@/lib/staff/staff";
+import { createTenant, createTenantSchema, updateTenant, updateTenantSchema } from "@/lib/tenants/tenants";
+
+const ADMIN = ["admin"] as const;
+
+export const createStaffAction = staffAction({ roles: ADMIN, schema: createStaffSchema }, async (input, actor, db) => {
+  await createStaff(db, actor, input);
+  revalidatePath("/admin/staff");
+  return { message: `${input.name} can now sign in as ${input.email}.` };
+});
+
+export const updateStaffAction = staffAction({ roles: ADMIN, schema: updateStaffSchema }, async (input, actor, db) => {
+  await updateStaff(db, actor, input);
+  revalidatePath("/admin/staff");
+  return { message: "Saved. It applies from their next request." };
+});
+
+export const unlockStaffAction = staffAction({ roles: ADMIN, schema: staffIdSchema }, async (input, actor, db) => {
+  await unlockStaff(db, actor, input.staffId);
+  revalidatePath("/admin/staff");
+  return { message: "Unlocked." };
+});
+
+export const createTenantAction = staffAction({ roles: ADMIN, schema: createTenantSchema }, async (input, actor, db) => {
+  const tenant = await createTenant(db, actor, input);
+  revalidatePath("/admin/tenants");
+  return { message: `Tenant ${tenant.name} created.` };
+});
+
+export const updateTenantAction = staffAction({ roles: ADMIN, schema: updateTenantSchema }, async (input, actor, db) => {
+  await updateTenant(db, actor, input);
+  revalidatePath("/admin/tenants");
+  return { message: "Saved." };
+});
+
+/** The key is in the answer this once; it is stored only as a hash. */
+export const createApiKeyAction = staffAction({ roles: ADMIN, schema: createApiKeySchema }, async (input, actor, db) => {
+  const { key } = await createApiKey(db, actor, input);
+  revalidatePath("/admin/api-keys");
+  return { key, name: input.name };
+});
+
+export const revokeApiKeyAction = staffAction({ roles: ADMIN, schema: apiKeyIdSchema }, async (input, actor, db) => {
+  await revokeApiKey(db, actor, input.apiKeyId);
+  revalidatePath("/admin/api-keys");
+  return { message: "Revoked. Calls with this key now answer 401." };
+});
