@@ -16,7 +16,7 @@ const next = path.resolve("node_modules/.bin/next");
 const SOURCES = ["app", "components", "lib", "db", "public", "proxy.ts", "next.config.js", "package-lock.json", "postcss.config.mjs"];
 
 function newestMtime(entry: string): number {
-  if (!existsSync(entry)) return 0;
+  if (!existsSync(entry) || /\.test\.tsx?$/.test(entry)) return 0;
   const stat = statSync(entry);
   if (!stat.isDirectory()) return stat.mtimeMs;
   return Math.max(0, ...readdirSync(entry).map((child) => newestMtime(path.join(entry, child))));

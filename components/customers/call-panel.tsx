@@ -5,7 +5,8 @@ import { SubmitButton } from "@/components/ui/button";
 import { SelectField, TextArea, TextField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { useActionForm } from "@/components/ui/use-action-form";
-import { CallTimer, formatDuration } from "./call-timer";
+import { CallTimer } from "./call-timer";
+import { formatDuration } from "./duration";
 
 type StartResult = ActionResult<{ interactionId: string; startedAt: string }>;
 type EndResult = ActionResult<{ durationSeconds: number; dispositionLabel: string }>;

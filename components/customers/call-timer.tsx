@@ -1,14 +1,7 @@
 "use client";
 
 import { useSyncExternalStore } from "react";
-
-export function formatDuration(totalSeconds: number): string {
-  const s = Math.max(0, Math.floor(totalSeconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = String(s % 60).padStart(2, "0");
-  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${sec}` : `${m}:${sec}`;
-}
+import { formatDuration } from "./duration";
 
 const everySecond = (tick: () => void) => {
   const timer = setInterval(tick, 1000);

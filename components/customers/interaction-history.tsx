@@ -1,6 +1,6 @@
 import type { InteractionView } from "@/lib/interactions/interactions";
 import { DISPOSITION_LABELS } from "@/lib/interactions/interactions";
-import { formatDuration } from "./call-timer";
+import { formatDuration } from "./duration";
 import { Badge } from "@/components/ui/card";
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 16) + " UTC";

@@ -20,7 +20,7 @@ export type ApiScope = (typeof API_SCOPES)[number];
 export const createApiKeySchema = z.object({
   tenantId: z.uuid("Choose a tenant"),
   name: z.string().trim().min(1, "Name is required").max(80, "Name must be at most 80 characters"),
-  scopes: z.array(z.enum(API_SCOPES, "Unknown scope")).min(1, "Choose at least one scope"),
+  scopes: z.array(z.enum(API_SCOPES, "Unknown scope"), "Choose at least one scope").min(1, "Choose at least one scope"),
 });
 
 export const apiKeyIdSchema = z.object({ apiKeyId: z.uuid("Unknown API key") });

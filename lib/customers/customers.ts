@@ -29,7 +29,7 @@ export async function findCustomerByRef(db: Db, actor: Actor, tenantId: string, 
   const [row] = await db
     .select()
     .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), eq(customers.ref, ref)))
+    .where(and(eq(customers.tenantId, tenantId), eq(customers.ref, ref.trim())))
     .limit(1);
   return row ?? null;
 }
@@ -43,7 +43,7 @@ export async function putCustomer(
   db: Db,
   actor: Actor,
   tenantId: string,
-  ref: string,
+  rawRef: string,
   input: CustomerInput,
 ): Promise<{ created: boolean; customer: Customer }> {
   assertTenantAccess(actor, tenantId);
@@ -51,8 +51,10 @@ export async function putCustomer(
   if (!tenant) throw new NotFoundError("No such tenant");
 
   const errors = [];
-  const refResult = customerRefSchema.safeParse(ref);
+  const refResult = customerRefSchema.safeParse(rawRef);
   if (!refResult.success) errors.push(...fieldErrorsFromZod(refResult.error.issues).map((e) => ({ ...e, path: "ref" })));
+  // The reference as validated (trimmed): ` ACME-0001 ` is ACME-0001, not a second customer.
+  const ref = refResult.success ? refResult.data : rawRef;
   const parsed = customerInputSchema.safeParse(input);
   if (!parsed.success) errors.push(...fieldErrorsFromZod(parsed.error.issues));
   let phone: string | null = null;
@@ -63,7 +65,7 @@ export async function putCustomer(
       errors.push({ path: "phone", message: `'${rawPhone}' is not a valid phone number for ${tenant.defaultCountry} or in international format` });
     }
   }
-  if (errors.length || !parsed.success) throw new ValidationError(errors);
+  if (errors.length || !parsed.success) throw new ValidationError(errors.slice(0, 1));
 
   const data = parsed.data;
   const values = {

@@ -46,6 +46,7 @@ export async function searchCustomers(db: Db, actor: Actor, rawQuery: string, li
 
   let match: SQL | undefined;
   const kind = searchKind(query);
+  const byRef = sql`lower(${customers.ref}) like ${`${escapeLike(query.toLowerCase())}%`}`;
   if (kind === "email") {
     match = eq(customers.email, query.toLowerCase());
   } else if (kind === "phone") {
@@ -53,12 +54,11 @@ export async function searchCustomers(db: Db, actor: Actor, rawQuery: string, li
     const byTenant = tenantRows
       .map((t) => ({ tenantId: t.id, phone: toE164(query, t.defaultCountry) }))
       .filter((c): c is { tenantId: string; phone: string } => c.phone !== null);
-    if (byTenant.length === 0) return [];
-    match = or(...byTenant.map((c) => and(eq(customers.tenantId, c.tenantId), eq(customers.phone, c.phone))));
+    // Account references are often all digits (`10002345`), so a number is a reference as well.
+    match = or(byRef, ...byTenant.map((c) => and(eq(customers.tenantId, c.tenantId), eq(customers.phone, c.phone))));
   } else {
     const words = foldName(query).split(" ").filter(Boolean);
     const byName = and(...words.map((w) => sql`${customers.nameSearch} like ${`%${escapeLike(w)}%`}`));
-    const byRef = sql`lower(${customers.ref}) like ${`${escapeLike(query.toLowerCase())}%`}`;
     match = or(byRef, byName);
   }
 

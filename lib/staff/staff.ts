@@ -8,7 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "@
 import { hashPassword } from "./passwords";
 import { MIN_PASSWORD_LENGTH } from "./policy";
 
-const tenantIdsField = z.array(z.uuid("Unknown tenant")).min(1, "Assign at least one tenant");
+const tenantIdsField = z.array(z.uuid("Unknown tenant"), "Assign at least one tenant").min(1, "Assign at least one tenant");
 
 export const createStaffSchema = z.object({
   name: z.string().trim().min(1, "Name is required").max(120, "Name must be at most 120 characters"),

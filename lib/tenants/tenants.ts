@@ -12,7 +12,7 @@ const COUNTRIES = new Set<string>(getCountries());
 
 export const tenantFieldsSchema = z.object({
   name: z.string().trim().min(1, "Name is required").max(120, "Name must be at most 120 characters"),
-  rulePacks: z.array(z.enum(RULE_PACK_KEYS, "Unknown rule-pack")).min(1, "Choose at least one rule-pack"),
+  rulePacks: z.array(z.enum(RULE_PACK_KEYS, "Unknown rule-pack"), "Choose at least one rule-pack").min(1, "Choose at least one rule-pack"),
   defaultCountry: z
     .string()
     .trim()

@@ -1,0 +1,28 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { customerId, signIn } from "./support";
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
+}
+
+test("sign-in, desk and customer page have no serious or critical accessibility violations", async ({ page, request }) => {
+  await page.goto("/signin");
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await signIn(page, "supervisor@demo.test");
+  await page.getByLabel("Search customers").fill("smith");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("table")).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await page.goto(`/customers/${await customerId(request, "ACME-0003")}`);
+  await expect(page.getByRole("button", { name: "Start call" })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole("button", { name: "Start call" }).click();
+  await expect(page.getByText("On call")).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+});

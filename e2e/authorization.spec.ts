@@ -1,0 +1,59 @@
+import { expect, test } from "@playwright/test";
+import { customerId, signIn } from "./support";
+
+test("a signed-out visitor is sent to sign-in", async ({ page }) => {
+  for (const path of ["/desk", "/admin/staff", "/customers/00000000-0000-0000-0000-000000000000"]) {
+    await page.goto(path);
+    await expect(page).toHaveURL(/\/signin/);
+    await expect(page.getByRole("button", { name: "Sign in" })).toBeVisible();
+  }
+});
+
+test("a wrong password is refused without saying whether the account exists", async ({ page }) => {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill("nobody@demo.test");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const unknown = await page.getByRole("alert").filter({ hasText: "did not work" }).textContent();
+
+  await page.getByLabel("Email").fill("supervisor@demo.test");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert").filter({ hasText: "did not work" })).toHaveText(unknown!);
+  await expect(page.getByLabel("Password")).toHaveValue("");
+});
+
+test("an acme-only agent cannot see a globex customer, by search or by URL", async ({ page, request }) => {
+  const globexId = await customerId(request, "GLX-0001");
+  await signIn(page, "agent.acme@demo.test");
+
+  await page.getByLabel("Search customers").fill("GLX-0001");
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("heading", { name: /No customers match/ })).toBeVisible();
+
+  const response = await page.goto(`/customers/${globexId}`);
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expect(page.getByText("John Miller")).toHaveCount(0);
+});
+
+test("an agent cannot open the administration screens", async ({ page }) => {
+  await signIn(page, "agent@demo.test");
+  await expect(page.getByRole("link", { name: "Staff" })).toHaveCount(0);
+  const response = await page.goto("/admin/api-keys");
+  expect(response?.status()).toBe(404);
+});
+
+test("an agent sees no audit trail; a supervisor does", async ({ page, request }) => {
+  const id = await customerId(request, "ACME-0002");
+  await signIn(page, "agent@demo.test");
+  await page.goto(`/customers/${id}`);
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Audit trail" })).toHaveCount(0);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await expect(page).toHaveURL(/\/signin/);
+  await signIn(page, "supervisor@demo.test");
+  await page.goto(`/customers/${id}`);
+  await expect(page.getByRole("region", { name: "Audit trail" })).toContainText("customer.created");
+});

@@ -1,0 +1,19 @@
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+export const DEMO_PASSWORD = "demo-password";
+
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/desk/);
+}
+
+/** A demo customer's id, looked up through the public API as another system would. */
+export async function customerId(request: APIRequestContext, ref: string): Promise<string> {
+  const key = ref.startsWith("GLX") ? "demo-globex-api-key" : "demo-acme-api-key";
+  const response = await request.get(`/api/v1/customers/${ref}`, { headers: { authorization: `Bearer ${key}` } });
+  expect(response.status()).toBe(200);
+  return (await response.json()).id;
+}

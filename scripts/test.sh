@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# `npm test`: the whole suite. Type-check, lint, Vitest (unit and integration on a real migrated
+# database: PGlite, or PostgreSQL when DATABASE_URL is set), then the Playwright journeys.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NEXT_TELEMETRY_DISABLED=1
+mkdir -p test-results
+
+echo "== type-check"; ./node_modules/.bin/tsc --noEmit
+echo "== lint"; ./node_modules/.bin/eslint --max-warnings=0 .
+echo "== vitest"; ./node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+echo "== playwright"; bash scripts/ensure-chromium.sh; ./node_modules/.bin/playwright test
+node scripts/test-summary.mjs test-results/vitest.json test-results/playwright.json
