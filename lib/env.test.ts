@@ -9,7 +9,9 @@ const tsx = path.resolve("node_modules/.bin/tsx");
 /** Runs a snippet in a fresh process, as start-up would, with exactly the environment given. */
 function run(code: string, env: Record<string, string>) {
   const { PATH, HOME } = process.env;
-  return spawnSync(tsx, ["-e", code], { env: { PATH, HOME, ...env }, encoding: "utf8", cwd: path.resolve(".") });
+  // Next.js types NODE_ENV as required; a child of ours may well leave it unset.
+  const childEnv = { PATH, HOME, ...env } as unknown as NodeJS.ProcessEnv;
+  return spawnSync(tsx, ["-e", code], { env: childEnv, encoding: "utf8", cwd: path.resolve(".") });
 }
 
 const printSecret = `import { authSecret } from "./lib/env"; console.log(authSecret());`;

@@ -26,6 +26,8 @@ export function searchKind(query: string): SearchKind {
   return "name_or_ref";
 }
 
+const MIN_NAME_FRAGMENT = 3;
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 /**
@@ -59,7 +61,9 @@ export async function searchCustomers(db: Db, actor: Actor, rawQuery: string, li
   } else {
     const words = foldName(query).split(" ").filter(Boolean);
     const byName = and(...words.map((w) => sql`${customers.nameSearch} like ${`%${escapeLike(w)}%`}`));
-    match = or(byRef, byName);
+    // Fragments all under three letters have no trigram for the index and match most of the table:
+    // such a query searches references only.
+    match = words.some((w) => w.length >= MIN_NAME_FRAGMENT) ? or(byRef, byName) : byRef;
   }
 
   const rows = await db
