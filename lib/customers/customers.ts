@@ -65,7 +65,7 @@ export async function putCustomer(
       errors.push({ path: "phone", message: `'${rawPhone}' is not a valid phone number for ${tenant.defaultCountry} or in international format` });
     }
   }
-  if (errors.length || !parsed.success) throw new ValidationError(errors.slice(0, 1));
+  if (errors.length || !parsed.success) throw new ValidationError(errors);
 
   const data = parsed.data;
   const values = {
@@ -79,6 +79,9 @@ export async function putCustomer(
   };
 
   return db.transaction(async (tx) => {
+    // A reference not yet created has no row to lock: serialise its writes, so that two first PUTs at
+    // once make one customer (the second then updates it) rather than a unique-key error.
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`customer:${tenantId}:${ref}`}))`);
     const [existing] = await tx
       .select()
       .from(customers)
