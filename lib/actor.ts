@@ -22,11 +22,12 @@ export type ApiKeyActor = {
   ip: string | null;
 };
 
-export type SystemActor = { type: "system"; label: string };
+/** The product itself (seed, sweeps, sign-in checks); `ip` when it acts on a request. */
+export type SystemActor = { type: "system"; label: string; ip?: string | null };
 
 export type Actor = StaffActor | ApiKeyActor | SystemActor;
 
-export const systemActor = (label: string): SystemActor => ({ type: "system", label });
+export const systemActor = (label: string, ip: string | null = null): SystemActor => ({ type: "system", label, ip });
 
 /** The tenants whose customers this actor may see; null means all (the system itself). */
 export function tenantScope(actor: Actor): string[] | null {
@@ -60,5 +61,5 @@ export function actorId(actor: Actor): string | null {
 }
 
 export function actorIp(actor: Actor): string | null {
-  return actor.type === "system" ? null : actor.ip;
+  return actor.ip ?? null;
 }

@@ -28,16 +28,17 @@ export async function testDatabase(options: { seed?: boolean } = {}): Promise<Te
   } else {
     connection = await connect("memory://");
   }
-  await migrate(connection);
-  if (options.seed) await seedDemo(connection.db);
   const opened = connection;
-  return {
-    db: opened.db,
-    kind: opened.kind,
-    connection: opened,
-    close: async () => {
-      await opened.close();
-      await drop();
-    },
+  const close = async () => {
+    await opened.close();
+    await drop();
   };
+  try {
+    await migrate(opened);
+    if (options.seed) await seedDemo(opened.db);
+  } catch (error) {
+    await close(); // never leave a half-made database behind on the server
+    throw error;
+  }
+  return { db: opened.db, kind: opened.kind, connection: opened, close };
 }

@@ -71,15 +71,19 @@ describe("signIn", () => {
     expect((await signIn(t.db, "  Agent@Demo.TEST ", DEMO_PASSWORD, null)).ok).toBe(true);
   });
 
-  it("answers an unknown email exactly as a wrong password, and writes nothing for it", async () => {
+  it("answers an unknown email exactly as a wrong password, opens nothing and audits it masked", async () => {
     const wrong = await signIn(t.db, "admin@demo.test", "not-the-password", null);
     const sessionsBefore = await queryRows<{ n: string | number }>(t.db, sql`select count(*) as n from staff_sessions`);
-    const unknown = await signIn(t.db, "nobody@demo.test", DEMO_PASSWORD, null);
+    const unknown = await signIn(t.db, "nobody.known@demo.test", DEMO_PASSWORD, "203.0.113.77");
     expect(wrong).toStrictEqual({ ok: false });
     expect(unknown).toStrictEqual({ ok: false });
     expect(JSON.stringify(unknown)).toBe(JSON.stringify(wrong));
     const sessionsAfter = await queryRows<{ n: string | number }>(t.db, sql`select count(*) as n from staff_sessions`);
     expect(Number(sessionsAfter[0]!.n)).toBe(Number(sessionsBefore[0]!.n));
+    // A trace for spotting credential stuffing, without the typed email in clear.
+    const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, "staff.sign_in_failed"), eq(auditEvents.ip, "203.0.113.77")));
+    expect(event).toMatchObject({ outcome: "failure", reason: "unknown account", after: { email: "n•••@d•••.test" } });
+    expect(JSON.stringify(event)).not.toContain("nobody.known");
   });
 
   it("stores passwords hashed with scrypt, never in clear", async () => {

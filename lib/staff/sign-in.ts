@@ -3,6 +3,7 @@ import type { Db } from "@/db/client";
 import { staffSessions, staffUsers } from "@/db/schema";
 import { systemActor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
+import { maskEmail } from "@/lib/customers/masking";
 import { decoyHash, verifyPassword } from "./passwords";
 import { LOCKOUT_MS, MAX_FAILED_SIGN_INS } from "./policy";
 
@@ -20,9 +21,11 @@ export async function signIn(db: Db, email: string, password: string, ip: string
     const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.email, normalizedEmail)).for("update");
     if (!user) {
       await verifyPassword(password, await decoyHash());
+      // Kept, masked, so that attempts on many unknown accounts (credential stuffing) leave a trace.
+      await recordAudit(tx, systemActor("sign-in", ip), { ...failedSignIn(null, "unknown account"), after: { email: maskEmail(normalizedEmail) } });
       return { ok: false } as const;
     }
-    const actor = { ...systemActor("sign-in"), label: `sign-in of ${user.email}` };
+    const actor = systemActor(`sign-in of ${user.email}`, ip);
     if (user.lockedUntil && user.lockedUntil > now) {
       await verifyPassword(password, await decoyHash());
       await recordAudit(tx, actor, failedSignIn(user.id, "account locked"));
@@ -62,7 +65,7 @@ export async function signIn(db: Db, email: string, password: string, ip: string
   });
 }
 
-function failedSignIn(staffId: string, reason: string) {
+function failedSignIn(staffId: string | null, reason: string) {
   return {
     tenantId: null,
     action: "staff.sign_in_failed",
