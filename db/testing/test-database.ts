@@ -3,7 +3,11 @@ import postgres from "postgres";
 import { connect, type Connection, type Db } from "@/db/client";
 import { migrate } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
+import type { StaffActor } from "@/lib/actor";
 import { env } from "@/lib/env";
+import { resolveSession } from "@/lib/staff/sessions";
+import { signIn } from "@/lib/staff/sign-in";
+import { DEMO_PASSWORD } from "../demo-data";
 
 export type TestDatabase = { db: Db; kind: "pglite" | "postgres"; connection: Connection; close: () => Promise<void> };
 
@@ -41,4 +45,13 @@ export async function testDatabase(options: { seed?: boolean } = {}): Promise<Te
     throw error;
   }
   return { db: opened.db, kind: opened.kind, connection: opened, close };
+}
+
+/** A demo staff member signed in the way the product does it: the actor their requests carry. */
+export async function signedInStaff(db: Db, email: string, ip: string | null = null): Promise<StaffActor> {
+  const result = await signIn(db, email, DEMO_PASSWORD, ip);
+  if (!result.ok) throw new Error(`could not sign in ${email}`);
+  const actor = await resolveSession(db, result.sessionId, ip);
+  if (!actor) throw new Error(`no session for ${email}`);
+  return actor;
 }

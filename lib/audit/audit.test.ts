@@ -1,14 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "@/db/client";
-import { DEMO_PASSWORD } from "@/db/demo-data";
 import { auditEvents, customers } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
-import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
+import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import type { StaffActor } from "@/lib/actor";
 import { putCustomer } from "@/lib/customers/customers";
-import { resolveSession } from "@/lib/staff/sessions";
-import { signIn } from "@/lib/staff/sign-in";
 
 /** Drivers wrap the server's error; the trigger's message is somewhere in the cause chain. */
 function errorText(error: unknown): string {
@@ -31,14 +28,6 @@ async function auditCount(t: TestDatabase): Promise<number> {
   return Number(row!.n);
 }
 
-async function staffActor(t: TestDatabase, email: string): Promise<StaffActor> {
-  const result = await signIn(t.db, email, DEMO_PASSWORD, "203.0.113.7");
-  if (!result.ok) throw new Error(`could not sign in ${email}`);
-  const actor = await resolveSession(t.db, result.sessionId, "203.0.113.7");
-  if (!actor) throw new Error(`no session for ${email}`);
-  return actor;
-}
-
 class Abort extends Error {}
 
 describe("audit trail", () => {
@@ -49,7 +38,7 @@ describe("audit trail", () => {
   beforeAll(async () => {
     t = await testDatabase({ seed: true });
     acmeId = await tenantIdByKey(t.db, "acme");
-    agent = await staffActor(t, "agent@demo.test");
+    agent = await signedInStaff(t.db, "agent@demo.test", "203.0.113.7");
   });
   afterAll(() => t?.close());
 

@@ -1,24 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queryRows } from "@/db/client";
-import { DEMO_PASSWORD } from "@/db/demo-data";
 import { auditEvents, customers } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
-import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
+import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import type { StaffActor } from "@/lib/actor";
 import { NotFoundError, ValidationError } from "@/lib/errors";
-import { resolveSession } from "@/lib/staff/sessions";
-import { signIn } from "@/lib/staff/sign-in";
 import { findCustomerByRef, putCustomer } from "./customers";
 import type { CustomerInput } from "./schema";
-
-async function staffActor(t: TestDatabase, email: string): Promise<StaffActor> {
-  const result = await signIn(t.db, email, DEMO_PASSWORD, null);
-  if (!result.ok) throw new Error(`could not sign in ${email}`);
-  const actor = await resolveSession(t.db, result.sessionId, null);
-  if (!actor) throw new Error(`no session for ${email}`);
-  return actor;
-}
 
 async function validationErrorOf(promise: Promise<unknown>): Promise<ValidationError> {
   try {
@@ -61,8 +50,8 @@ describe("putCustomer", () => {
 
   beforeAll(async () => {
     t = await testDatabase({ seed: true });
-    agent = await staffActor(t, "agent@demo.test");
-    agentAcme = await staffActor(t, "agent.acme@demo.test");
+    agent = await signedInStaff(t.db, "agent@demo.test");
+    agentAcme = await signedInStaff(t.db, "agent.acme@demo.test");
     acmeId = await tenantIdByKey(t.db, "acme");
     globexId = await tenantIdByKey(t.db, "globex");
   });

@@ -1,23 +1,13 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD, demoCustomers } from "@/db/demo-data";
+import { demoCustomers } from "@/db/demo-data";
 import { customers } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
-import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
+import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { systemActor, type StaffActor } from "@/lib/actor";
 import { NotFoundError } from "@/lib/errors";
-import { resolveSession } from "@/lib/staff/sessions";
-import { signIn } from "@/lib/staff/sign-in";
 import { getCustomer, putCustomer } from "./customers";
 import { searchCustomers } from "./search";
-
-async function staffActor(t: TestDatabase, email: string): Promise<StaffActor> {
-  const result = await signIn(t.db, email, DEMO_PASSWORD, null);
-  if (!result.ok) throw new Error(`could not sign in ${email}`);
-  const actor = await resolveSession(t.db, result.sessionId, null);
-  if (!actor) throw new Error(`no session for ${email}`);
-  return actor;
-}
 
 const refs = (hits: { ref: string }[]) => hits.map((h) => h.ref).sort();
 
@@ -30,8 +20,8 @@ describe("searchCustomers", () => {
 
   beforeAll(async () => {
     t = await testDatabase({ seed: true });
-    agent = await staffActor(t, "agent@demo.test");
-    agentAcme = await staffActor(t, "agent.acme@demo.test");
+    agent = await signedInStaff(t.db, "agent@demo.test");
+    agentAcme = await signedInStaff(t.db, "agent.acme@demo.test");
     acmeId = await tenantIdByKey(t.db, "acme");
     globexId = await tenantIdByKey(t.db, "globex");
     // Names holding LIKE wildcards, to show they are matched literally.

@@ -1,22 +1,11 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "@/db/demo-data";
 import { auditEvents, customers, interactions, type Customer } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
-import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
+import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { systemActor, type StaffActor } from "@/lib/actor";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
-import { resolveSession } from "@/lib/staff/sessions";
-import { signIn } from "@/lib/staff/sign-in";
 import { customerInteractions, endCall, startCall } from "./interactions";
-
-async function staffActor(t: TestDatabase, email: string): Promise<StaffActor> {
-  const result = await signIn(t.db, email, DEMO_PASSWORD, "192.0.2.44");
-  if (!result.ok) throw new Error(`could not sign in ${email}`);
-  const actor = await resolveSession(t.db, result.sessionId, "192.0.2.44");
-  if (!actor) throw new Error(`no session for ${email}`);
-  return actor;
-}
 
 describe("calls", () => {
   let t: TestDatabase;
@@ -37,8 +26,8 @@ describe("calls", () => {
 
   beforeAll(async () => {
     t = await testDatabase({ seed: true });
-    agent = await staffActor(t, "agent@demo.test");
-    agentAcme = await staffActor(t, "agent.acme@demo.test");
+    agent = await signedInStaff(t.db, "agent@demo.test", "192.0.2.44");
+    agentAcme = await signedInStaff(t.db, "agent.acme@demo.test", "192.0.2.44");
     ann = await customerByRef("acme", "ACME-0001");
     zoe = await customerByRef("acme", "ACME-0002");
     john = await customerByRef("globex", "GLX-0001");

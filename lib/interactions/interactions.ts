@@ -48,17 +48,7 @@ export async function startCall(db: Db, actor: Actor, input: z.output<typeof sta
   return db.transaction(async (tx) => {
     // Serialise starts for this customer, so two quick clicks cannot both insert.
     await tx.execute(sql`select pg_advisory_xact_lock(hashtext(${`call:${customer.id}:${actor.id}`}))`);
-    const [open] = await tx
-      .select()
-      .from(interactions)
-      .where(
-        and(
-          eq(interactions.tenantId, customer.tenantId),
-          eq(interactions.customerId, customer.id),
-          eq(interactions.agentId, actor.id),
-          isNull(interactions.endedAt),
-        ),
-      );
+    const open = await openCallWith(tx, actor, customer);
     if (open) return open;
     const [call] = await tx
       .insert(interactions)
