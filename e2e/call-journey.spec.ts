@@ -57,3 +57,12 @@ test("a search finds customers by partial name without accents, across the agent
   await page.keyboard.press("Enter");
   await expect(page.getByRole("table").getByRole("link", { name: "Zoë Brontë" })).toBeVisible();
 });
+
+test("results follow the typing, without pressing Enter", async ({ page }) => {
+  await signIn(page, "agent@demo.test");
+  await page.getByLabel("Search customers").pressSequentially("okafo", { delay: 30 });
+  await expect(page.getByRole("table").getByRole("link", { name: "Peter Okafor" })).toBeVisible();
+  await expect(page).toHaveURL(/\/desk$/);
+  await page.getByLabel("Search customers").fill("GLX-0002");
+  await expect(page.getByRole("table").getByRole("link", { name: "María José García" })).toBeVisible();
+});

@@ -49,18 +49,19 @@ type Options<S extends z.ZodType> = { roles: readonly StaffRole[]; schema: S };
 /**
  * The one wrapper every staff server action goes through: it authenticates (session read fresh from
  * the database), authorizes by role, validates with the domain's Zod schema, and maps errors. Tenant
- * checks happen in the domain function it calls, which receives the actor.
+ * checks happen in the domain function it calls, which receives the actor. Forms post FormData;
+ * queries (TanStack Query) pass a plain object.
  */
 export function staffAction<S extends z.ZodType, T>(
   options: Options<S>,
   run: (input: z.output<S>, actor: StaffActor, db: Db) => Promise<T>,
 ) {
-  return async (_previous: ActionResult<T> | null, form: FormData): Promise<ActionResult<T>> => {
+  return async (_previous: ActionResult<T> | null, input: FormData | Record<string, unknown>): Promise<ActionResult<T>> => {
     try {
       const actor = await currentStaff();
       if (!actor) return { ok: false, formError: "Your session has ended. Sign in again." };
       if (!options.roles.includes(actor.role)) return { ok: false, formError: "You are not allowed to do this." };
-      const parsed = options.schema.safeParse(formToObject(form));
+      const parsed = options.schema.safeParse(input instanceof FormData ? formToObject(input) : input);
       if (!parsed.success) {
         return { ok: false, formError: "Please correct the highlighted fields.", fieldErrors: fieldMap(fieldErrorsFromZod(parsed.error.issues)) };
       }

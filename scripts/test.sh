@@ -4,10 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NEXT_TELEMETRY_DISABLED=1
-mkdir -p test-results
+mkdir -p reports
 
 echo "== type-check"; ./node_modules/.bin/tsc --noEmit
 echo "== lint"; ./node_modules/.bin/eslint --max-warnings=0 .
-echo "== vitest"; ./node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=test-results/vitest.json
+echo "== vitest"; ./node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=reports/vitest.json
 echo "== playwright"; bash scripts/ensure-chromium.sh; ./node_modules/.bin/playwright test
-node scripts/test-summary.mjs test-results/vitest.json test-results/playwright.json
+node scripts/test-summary.mjs reports/vitest.json reports/playwright.json

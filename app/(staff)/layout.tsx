@@ -1,5 +1,6 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
+import { Providers } from "@/components/providers";
 import { requireStaff } from "@/lib/auth";
 import { signOutAction } from "./actions";
 
@@ -48,7 +49,7 @@ export default async function StaffLayout({ children }: { children: ReactNode })
         </div>
       </header>
       <main id="main" className="mx-auto max-w-7xl px-4 py-6">
-        {children}
+        <Providers>{children}</Providers>
       </main>
     </>
   );

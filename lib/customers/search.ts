@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, or, sql, type SQL } from "drizzle-orm";
+import { z } from "zod";
 import type { Db } from "@/db/client";
 import { customers, tenants, type PostalAddress } from "@/db/schema";
 import { tenantScope, type Actor } from "@/lib/actor";
@@ -17,6 +18,8 @@ export type CustomerSearchHit = {
   phone: string | null;
   town: string | null;
 };
+
+export const customerSearchSchema = z.object({ q: z.string().max(200, "Search at most 200 characters") });
 
 export type SearchKind = "email" | "phone" | "name_or_ref";
 

@@ -2,11 +2,12 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { redirect } from "next/navigation";
 import { CustomerSearch } from "@/components/desk/customer-search";
-import { Badge, Card } from "@/components/ui/card";
+import { Card } from "@/components/ui/card";
 import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
 import { searchCustomers } from "@/lib/customers/search";
 import { openCallsOf } from "@/lib/interactions/interactions";
+import { searchCustomersAction } from "./actions";
 
 export const metadata: Metadata = { title: "Desk" };
 
@@ -27,8 +28,6 @@ export default async function DeskPage({ searchParams }: { searchParams: Promise
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Desk</h1>
-      <CustomerSearch initialQuery={query} />
-
       {openCalls.length > 0 ? (
         <Card title="Your open calls" titleId="open-calls">
           <ul className="divide-y divide-slate-100">
@@ -43,56 +42,8 @@ export default async function DeskPage({ searchParams }: { searchParams: Promise
           </ul>
         </Card>
       ) : null}
+      <CustomerSearch key={query} initialQuery={query} initialResults={results} searchAction={searchCustomersAction} />
 
-      {query ? (
-        <section aria-labelledby="results-heading">
-          <h2 id="results-heading" className="mb-2 text-lg font-semibold">
-            {results.length === 0 ? `No customers match “${query}”` : `${results.length} ${results.length === 1 ? "customer" : "customers"} match “${query}”`}
-          </h2>
-          {results.length > 0 ? (
-            <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-              <table className="w-full text-left text-sm">
-                <thead className="bg-slate-50 text-slate-700">
-                  <tr>
-                    <th scope="col" className="px-3 py-2">Name</th>
-                    <th scope="col" className="px-3 py-2">Reference</th>
-                    <th scope="col" className="px-3 py-2">Tenant</th>
-                    <th scope="col" className="px-3 py-2">Phone</th>
-                    <th scope="col" className="px-3 py-2">Email</th>
-                    <th scope="col" className="px-3 py-2">Town</th>
-                    <th scope="col" className="px-3 py-2">Status</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {results.map((c) => (
-                    <tr key={c.id} className="hover:bg-brand-50">
-                      <td className="px-3 py-2">
-                        <Link href={`/customers/${c.id}`} className="font-semibold text-brand-700 underline">
-                          {c.name}
-                        </Link>
-                      </td>
-                      <td className="px-3 py-2 font-mono">{c.ref}</td>
-                      <td className="px-3 py-2">{c.tenant.name}</td>
-                      <td className="px-3 py-2 font-mono">{c.phone ?? "—"}</td>
-                      <td className="px-3 py-2">{c.email ?? "—"}</td>
-                      <td className="px-3 py-2">{c.town ?? "—"}</td>
-                      <td className="px-3 py-2">
-                        <Badge tone={c.status === "active" ? "good" : "neutral"}>{c.status}</Badge>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          ) : (
-            <p className="text-sm text-slate-700">Try the account reference, part of the name, the phone number or the email.</p>
-          )}
-        </section>
-      ) : (
-        <p className="text-sm text-slate-700">
-          Search by account reference, part of the name (accents and case do not matter), phone number in any format, or email.
-        </p>
-      )}
     </div>
   );
 }
