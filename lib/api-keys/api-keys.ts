@@ -85,13 +85,20 @@ export async function listApiKeys(db: Db, actor: Actor): Promise<Omit<ApiKey, "k
   return rows.map(({ keyHash: _hash, ...rest }) => rest);
 }
 
+const LAST_USED_PRECISION_MS = 5 * 60 * 1000;
+
 /** The actor behind a bearer key, or null for a missing, unknown or revoked key. */
-export async function authenticateApiKey(db: Db, key: string, ip: string | null): Promise<ApiKeyActor | null> {
+export async function authenticateApiKey(db: Db, key: string, ip: string | null, now = new Date()): Promise<ApiKeyActor | null> {
   if (!key || key.length > 200) return null;
   const [row] = await db
     .select()
     .from(apiKeys)
     .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
   if (!row) return null;
+  // Admins look at this before revoking a key; once per few minutes is precise enough and spares a
+  // write on every request.
+  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+    await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
+  }
   return { type: "api_key", id: row.id, name: row.name, tenantId: row.tenantId, scopes: row.scopes, ip };
 }

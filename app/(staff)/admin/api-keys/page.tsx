@@ -31,6 +31,7 @@ export default async function ApiKeysAdminPage() {
                 <th scope="col" className="py-2 pr-3">Starts with</th>
                 <th scope="col" className="py-2 pr-3">Scopes</th>
                 <th scope="col" className="py-2 pr-3">Created</th>
+                <th scope="col" className="py-2 pr-3">Last used</th>
                 <th scope="col" className="py-2 pr-3">Status</th>
                 <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
               </tr>
@@ -43,6 +44,7 @@ export default async function ApiKeysAdminPage() {
                   <td className="py-2 pr-3 font-mono">{k.prefix}…</td>
                   <td className="py-2 pr-3 text-xs">{k.scopes.join(", ")}</td>
                   <td className="py-2 pr-3">{day(k.createdAt)}</td>
+                  <td className="py-2 pr-3">{day(k.lastUsedAt)}</td>
                   <td className="py-2 pr-3">{k.revokedAt ? <Badge tone="bad">revoked {day(k.revokedAt)}</Badge> : <Badge tone="good">active</Badge>}</td>
                   <td className="py-2">{k.revokedAt ? null : <RevokeApiKeyForm apiKeyId={k.id} name={k.name} />}</td>
                 </tr>
