@@ -52,7 +52,7 @@ export function RevokeApiKeyForm({ apiKeyId, name }: { apiKeyId: string; name: s
       <FormMessage error={form.formError} />
       <input type="hidden" name="apiKeyId" value={apiKeyId} />
       <SubmitButton pending={form.pending} variant="danger" pendingText="Revoking…" className="px-2 py-1 text-xs">
-        Revoke {name}
+        Revoke<span className="sr-only"> {name}</span>
       </SubmitButton>
     </form>
   );
