@@ -19,6 +19,16 @@ const schema = z.object({
   ATTEST_DATA_DIR: z.string().trim().min(1).default(".data"),
   AUTH_SECRET: z.string().trim().min(32, "must be at least 32 characters").optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Public address of the app, for links in messages (password reset, receipts). */
+  APP_URL: z.url("must be a URL such as https://attest.example.com").default("http://localhost:3000"),
+  /** smtp:// or smtps:// URL of the mail relay; unset: email lands in the dev mailbox. */
+  SMTP_URL: z.string().trim().regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL").optional(),
+  SMTP_FROM: z.string().trim().min(3).default("Attest <no-reply@attest.local>"),
+  /** HTTP endpoint of the SMS provider (POST JSON {to, body}); unset: SMS lands in the dev mailbox. */
+  SMS_HTTP_URL: z.url("must be a URL").optional(),
+  SMS_HTTP_TOKEN: z.string().trim().min(1).optional(),
+  /** How often the in-process worker delivers due messages; 0 turns it off (run `npm run worker`). */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(0).default(2000),
 });
 
 export type Env = z.infer<typeof schema> & {
@@ -32,7 +42,9 @@ function parse(): Env {
   const raw = { ...process.env };
   // An empty DATABASE_URL means "not set", as in a shell that exported it blank.
   if (!raw.DATABASE_URL?.trim()) delete raw.DATABASE_URL;
-  if (!raw.AUTH_SECRET?.trim()) delete raw.AUTH_SECRET;
+  for (const optional of ["AUTH_SECRET", "SMTP_URL", "SMS_HTTP_URL", "SMS_HTTP_TOKEN", "APP_URL", "SMTP_FROM"]) {
+    if (!raw[optional]?.trim()) delete raw[optional];
+  }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);

@@ -45,6 +45,7 @@ export const customers = pgTable(
     dateOfBirth: date("date_of_birth"),
     language: text("language"),
     status: customerStatus("status").notNull().default("active"),
+    statusReason: text("status_reason"),
     restricted: boolean("restricted").notNull().default(false),
     version: integer("version").notNull().default(1),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -60,4 +61,26 @@ export const customers = pgTable(
   ],
 );
 
+export const contactPointKind = pgEnum("contact_point_kind", ["email", "phone"]);
+
+/**
+ * Every email and phone number a customer has had, with when. Consent given for an old number does
+ * not carry to a new one, so the consent engine reads this.
+ */
+export const contactPointHistory = pgTable(
+  "contact_point_history",
+  {
+    tenantId: uuid("tenant_id").notNull(),
+    id: uuid("id").notNull().defaultRandom(),
+    customerId: uuid("customer_id").notNull(),
+    kind: contactPointKind("kind").notNull(),
+    value: text("value").notNull(),
+    validFrom: timestamp("valid_from", { withTimezone: true }).notNull().defaultNow(),
+    validTo: timestamp("valid_to", { withTimezone: true }),
+    interactionId: uuid("interaction_id"),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("contact_point_history_customer_idx").on(t.tenantId, t.customerId, t.kind, t.validFrom)],
+);
+
 export type Customer = typeof customers.$inferSelect;
+export type ContactPoint = typeof contactPointHistory.$inferSelect;

@@ -4,3 +4,5 @@ export * from "./customers";
 export * from "./interactions";
 export * from "./audit";
 export * from "./api-keys";
+export * from "./identity";
+export * from "./notifications";

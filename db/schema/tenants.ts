@@ -1,4 +1,4 @@
-import { char, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, char, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 
 /**
  * A client brand served by the BPO: the controller of its customers' data. `rulePacks` names the
@@ -11,6 +11,8 @@ export const tenants = pgTable("tenants", {
   name: text("name").notNull(),
   rulePacks: text("rule_packs").array().notNull().default([]),
   defaultCountry: char("default_country", { length: 2 }).notNull(),
+  /** Verification policy: whether two knowledge checks may reach the strong level without a code. */
+  knowledgeOnlyStrong: boolean("knowledge_only_strong").notNull().default(false),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,0 +1,44 @@
+import type { Db } from "@/db/client";
+import { outboxMessages } from "@/db/schema";
+import { seal } from "./sealed";
+
+export type NewMessage = {
+  tenantId: string;
+  channel: "email" | "sms";
+  template: string;
+  recipient: string;
+  subject?: string | null;
+  body: string;
+  /** Sealed at rest and cleared after delivery: one-time codes, reset links. */
+  sensitive?: boolean;
+  customerId?: string | null;
+  interactionId?: string | null;
+};
+
+/** Retries stop after a day: a notice that has not arrived by then is reported as failed. */
+const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
+/** A one-time code is worthless after 10 minutes; no point retrying it past that. */
+const SENSITIVE_GIVE_UP_AFTER_MS = 10 * 60 * 1000;
+
+/** Queues a message. Call it with the transaction that makes the change the message tells of. */
+export async function enqueueMessage(tx: Db, message: NewMessage, now = new Date()): Promise<string> {
+  const sensitive = message.sensitive ?? false;
+  const [row] = await tx
+    .insert(outboxMessages)
+    .values({
+      tenantId: message.tenantId,
+      channel: message.channel,
+      template: message.template,
+      recipient: message.recipient,
+      subject: message.subject ?? null,
+      body: sensitive ? seal(message.body) : message.body,
+      sensitive,
+      customerId: message.customerId ?? null,
+      interactionId: message.interactionId ?? null,
+      nextAttemptAt: now,
+      giveUpAt: new Date(now.getTime() + (sensitive ? SENSITIVE_GIVE_UP_AFTER_MS : GIVE_UP_AFTER_MS)),
+      createdAt: now,
+    })
+    .returning({ id: outboxMessages.id });
+  return row!.id;
+}
