@@ -21,6 +21,13 @@ export const demoApiKeys = [
   { tenant: "globex", key: "demo-globex-api-key" },
 ] as const;
 
+/** Demo security questions (answers are stored only as hashes). */
+export const demoSecurityAnswers: Record<string, { question: string; answer: string }> = {
+  "ACME-0001": { question: "What was the name of your first school?", answer: "Hillside Primary" },
+  "ACME-0002": { question: "Which street did you grow up on?", answer: "Church Lane" },
+  "GLX-0001": { question: "What was the make of your first phone?", answer: "Nokia" },
+};
+
 type DemoCustomer = {
   name: string;
   phone?: string;

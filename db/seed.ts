@@ -4,11 +4,12 @@ import { eq } from "drizzle-orm";
 import { systemActor } from "@/lib/actor";
 import { createApiKey, API_SCOPES } from "@/lib/api-keys/api-keys";
 import { putCustomer } from "@/lib/customers/customers";
+import { storeSecurityAnswer } from "@/lib/identity/security-settings";
 import { env } from "@/lib/env";
 import { createStaff } from "@/lib/staff/staff";
 import { createTenant } from "@/lib/tenants/tenants";
 import { connect, defaultTarget, type Db } from "./client";
-import { demoApiKeys, demoCustomers, DEMO_PASSWORD, demoStaff, demoTenants } from "./demo-data";
+import { demoApiKeys, demoCustomers, DEMO_PASSWORD, demoSecurityAnswers, demoStaff, demoTenants } from "./demo-data";
 import { migrate } from "./migrate";
 import { tenants } from "./schema";
 
@@ -47,7 +48,9 @@ async function seedInto(db: Db): Promise<void> {
     await createApiKey(db, seeder, { tenantId: tenantIds[k.tenant]!, name: `Demo key (${k.tenant})`, scopes: [...API_SCOPES] }, k.key);
   }
   for (const { tenant, ref, ...fields } of demoCustomers) {
-    await putCustomer(db, seeder, tenantIds[tenant]!, ref, fields);
+    const { customer } = await putCustomer(db, seeder, tenantIds[tenant]!, ref, fields);
+    const security = demoSecurityAnswers[ref];
+    if (security) await storeSecurityAnswer(db, customer, security.question, security.answer);
   }
 }
 

@@ -27,9 +27,10 @@ export function formToObject(form: FormData): Record<string, unknown> {
   return out;
 }
 
+/** One message per field, as a sentence (domain messages read "must be …" after the field's name). */
 function fieldMap(errors: FieldError[]): Record<string, string> {
   const map: Record<string, string> = {};
-  for (const e of errors) map[e.path] ??= e.message;
+  for (const e of errors) map[e.path] ??= e.message.charAt(0).toUpperCase() + e.message.slice(1);
   return map;
 }
 

@@ -22,6 +22,11 @@ export default async function StaffLayout({ children }: { children: ReactNode })
             <Link href="/desk" className="text-slate-700 hover:text-brand-700">
               Desk
             </Link>
+            {staff.role !== "agent" ? (
+              <Link href="/alerts" className="text-slate-700 hover:text-brand-700">
+                Verification alerts
+              </Link>
+            ) : null}
             {staff.role === "admin" ? (
               <>
                 <Link href="/admin/staff" className="text-slate-700 hover:text-brand-700">

@@ -9,7 +9,7 @@ import { CallTimer } from "./call-timer";
 import { formatDuration } from "./duration";
 
 type StartResult = ActionResult<{ interactionId: string; startedAt: string }>;
-type EndResult = ActionResult<{ durationSeconds: number; dispositionLabel: string }>;
+type EndResult = ActionResult<{ durationSeconds: number; dispositionLabel: string; changes: string[] }>;
 
 type Props = {
   customerId: string;
@@ -28,7 +28,29 @@ export function CallPanel({ customerId, openCall, callerFromScreenPop, dispositi
   if (!openCall) {
     return (
       <div className="space-y-3">
-        {end.data ? <FormMessage success={`Call ended after ${formatDuration(end.data.durationSeconds)} (${end.data.dispositionLabel}).`} /> : null}
+        {end.data ? (
+          <FormMessage
+            success={
+              <>
+                <p>
+                  Call ended after {formatDuration(end.data.durationSeconds)} ({end.data.dispositionLabel}).
+                </p>
+                {end.data.changes.length > 0 ? (
+                  <>
+                    <p className="mt-1 font-semibold">Changed during the call (the customer has been sent this list):</p>
+                    <ul className="list-disc pl-5">
+                      {end.data.changes.map((change, i) => (
+                        <li key={i}>{change}</li>
+                      ))}
+                    </ul>
+                  </>
+                ) : (
+                  <p>Nothing was changed during the call.</p>
+                )}
+              </>
+            }
+          />
+        ) : null}
         <form {...start.formProps} className="space-y-3">
           <FormMessage error={start.formError} />
           <input type="hidden" name="customerId" value={customerId} />

@@ -19,7 +19,8 @@ export function useActionForm<T>(action: Action<T>, { resetOnSuccess = false } =
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (pending) return;
-    const data = new FormData(event.currentTarget);
+    // The button pressed may carry a value of its own (name/value on the submit button).
+    const data = new FormData(event.currentTarget, (event.nativeEvent as SubmitEvent).submitter);
     startTransition(() => dispatch(data));
   };
   return {

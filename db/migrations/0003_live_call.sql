@@ -23,6 +23,8 @@ CREATE TABLE "customer_security" (
 	"security_answer_hash" text,
 	"mfa_reset_at" timestamp with time zone,
 	"password_reset_sent_at" timestamp with time zone,
+	"password_reset_token_hash" text,
+	"password_reset_expires_at" timestamp with time zone,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "customer_security_tenant_id_customer_id_pk" PRIMARY KEY("tenant_id","customer_id")
 );

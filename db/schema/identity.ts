@@ -103,6 +103,9 @@ export const customerSecurity = pgTable(
     securityAnswerHash: text("security_answer_hash"),
     mfaResetAt: timestamp("mfa_reset_at", { withTimezone: true }),
     passwordResetSentAt: timestamp("password_reset_sent_at", { withTimezone: true }),
+    /** SHA-256 of the reset link's token, so the reset page can check it; the token is only in the sealed email. */
+    passwordResetTokenHash: text("password_reset_token_hash"),
+    passwordResetExpiresAt: timestamp("password_reset_expires_at", { withTimezone: true }),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

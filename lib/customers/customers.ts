@@ -4,6 +4,7 @@ import { customers, tenants, type Customer } from "@/db/schema";
 import { assertTenantAccess, tenantScope, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
+import { recordContactPointChanges } from "./contact-points";
 import { maskedCustomerFields } from "./masking";
 import { foldName } from "./names";
 import { toE164 } from "./phone";
@@ -95,6 +96,10 @@ export async function putCustomer(
         .insert(customers)
         .values({ tenantId, ref, ...values })
         .returning();
+      await recordContactPointChanges(tx, created!, [
+        { kind: "email", from: null, to: created!.email },
+        { kind: "phone", from: null, to: created!.phone },
+      ], null);
       await recordAudit(tx, actor, {
         tenantId,
         action: "customer.created",
@@ -112,6 +117,10 @@ export async function putCustomer(
       .set({ ...values, version: sql`${customers.version} + 1`, updatedAt: new Date() })
       .where(and(eq(customers.tenantId, tenantId), eq(customers.id, existing.id)))
       .returning();
+    await recordContactPointChanges(tx, existing, [
+      { kind: "email", from: existing.email, to: updated!.email },
+      { kind: "phone", from: existing.phone, to: updated!.phone },
+    ], null);
     await recordAudit(tx, actor, {
       tenantId,
       action: "customer.updated",

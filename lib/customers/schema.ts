@@ -20,12 +20,12 @@ export const postalAddressSchema = z.object({
 });
 
 /** BCP 47 language tag, the common shapes: `en`, `en-GB`, `es-419`, `zh-Hant`. */
-const languageTag = z
+export const languageTag = z
   .string()
   .trim()
   .regex(/^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|\d{3}))?$/, "must be a language tag such as en or en-GB");
 
-const isoDate = z
+export const isoDate = z
   .string()
   .trim()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date as YYYY-MM-DD")
@@ -39,13 +39,14 @@ const isoDate = z
  * A customer as another system sends it (PUT /api/v1/customers/{ref}). Phone is checked against the
  * tenant's default country in the domain, since the schema does not know the tenant.
  */
+export const emailAddress = z
+  .email("must be a valid email address")
+  .max(254, "must be at most 254 characters")
+  .transform((e) => e.toLowerCase());
+
 export const customerInputSchema = z.object({
   name: text(200).min(1, "is required"),
-  email: z
-    .email("must be a valid email address")
-    .max(254, "must be at most 254 characters")
-    .transform((e) => e.toLowerCase())
-    .nullish(),
+  email: emailAddress.nullish(),
   phone: text(40).min(1, "must not be empty").nullish(),
   address: postalAddressSchema.nullish(),
   dateOfBirth: isoDate.nullish(),

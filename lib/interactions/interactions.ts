@@ -8,6 +8,7 @@ import { maskPhone } from "@/lib/customers/masking";
 import { getCustomer } from "@/lib/customers/customers";
 import { toE164 } from "@/lib/customers/phone";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
+import { changesDuringCall, sendCallConfirmation } from "./wrap-up";
 
 export const startCallSchema = z.object({
   customerId: z.uuid("Unknown customer"),
@@ -73,8 +74,11 @@ export async function startCall(db: Db, actor: Actor, input: z.output<typeof sta
   });
 }
 
-/** Closes a call with its disposition and summary. Only the agent who holds the call may end it. */
-export async function endCall(db: Db, actor: Actor, input: z.output<typeof endCallSchema>): Promise<Interaction> {
+/**
+ * Closes a call with its disposition and summary. Only the agent who holds the call may end it. The
+ * answer lists what was changed in the call, and the customer is sent that list.
+ */
+export async function endCall(db: Db, actor: Actor, input: z.output<typeof endCallSchema>): Promise<Interaction & { changes: string[] }> {
   assertRole(actor, "agent", "supervisor", "admin");
   if (actor.type !== "staff") throw new NotFoundError();
   return db.transaction(async (tx) => {
@@ -100,7 +104,9 @@ export async function endCall(db: Db, actor: Actor, input: z.output<typeof endCa
       interactionId: call.id,
       after: { disposition: input.disposition, durationSeconds: Math.round((ended!.endedAt!.getTime() - call.startedAt.getTime()) / 1000) },
     });
-    return ended!;
+    const changes = await changesDuringCall(tx, call);
+    await sendCallConfirmation(tx, call, changes, ended!.endedAt!);
+    return { ...ended!, changes };
   });
 }
 
@@ -155,4 +161,17 @@ export async function openCallWith(db: Db, actor: Actor, customer: Pick<Customer
       ),
     );
   return call ?? null;
+}
+
+/**
+ * The open call this agent is holding: what every in-call action (verification, reveals, changes)
+ * hangs off. Another agent's call, an ended call or another tenant's call are refused.
+ */
+export async function heldCall(db: Db, actor: Actor, interactionId: string): Promise<Interaction> {
+  if (actor.type !== "staff" || !/^[0-9a-f-]{36}$/i.test(interactionId)) throw new NotFoundError("No such call");
+  const [call] = await db.select().from(interactions).where(eq(interactions.id, interactionId));
+  if (!call || !actor.tenantIds.includes(call.tenantId)) throw new NotFoundError("No such call");
+  if (call.agentId !== actor.id) throw new ConflictError("This call is held by another agent.");
+  if (call.endedAt) throw new ConflictError("This call has ended; start a new call to act for the customer.");
+  return call;
 }

@@ -1,3 +1,4 @@
+import { and, eq } from "drizzle-orm";
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { AuditTrail } from "@/components/customers/audit-trail";
@@ -5,16 +6,19 @@ import { CallPanel } from "@/components/customers/call-panel";
 import { InteractionHistory } from "@/components/customers/interaction-history";
 import { Badge, Card } from "@/components/ui/card";
 import { getDb } from "@/db/client";
-import type { PostalAddress } from "@/db/schema";
-import { tenants } from "@/db/schema";
+import { customerSecurity, tenants, type PostalAddress } from "@/db/schema";
 import { customerAuditTrail } from "@/lib/audit/audit";
 import { requireStaff } from "@/lib/auth";
 import { getCustomer } from "@/lib/customers/customers";
 import { maskAddress, maskDateOfBirth, maskEmail, maskPhone } from "@/lib/customers/masking";
 import { NotFoundError } from "@/lib/errors";
+import { verificationState } from "@/lib/identity/verification";
 import { customerInteractions, DISPOSITION_LABELS, openCallWith } from "@/lib/interactions/interactions";
-import { eq } from "drizzle-orm";
 import { endCallAction, startCallAction } from "./actions";
+import { CustomerDetails } from "./customer-details";
+import { ProfileForm, StatusForm } from "./profile-forms";
+import { SecurityPanel } from "./security-panel";
+import { VerificationPanel } from "./verification-panel";
 
 export const metadata: Metadata = { title: "Customer" };
 
@@ -30,20 +34,19 @@ export default async function CustomerPage({ params, searchParams }: { params: P
     throw error;
   });
   const seesAudit = staff.role === "supervisor" || staff.role === "admin";
-  const [[tenant], history, openCall, audit] = await Promise.all([
-    db.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, customer.tenantId)),
+  const [[tenant], history, openCall, audit, [security]] = await Promise.all([
+    db.select({ name: tenants.name, defaultCountry: tenants.defaultCountry }).from(tenants).where(eq(tenants.id, customer.tenantId)),
     customerInteractions(db, staff, customer),
     openCallWith(db, staff, customer),
     seesAudit ? customerAuditTrail(db, staff, customer.tenantId, customer.id) : Promise.resolve([]),
+    db
+      .select({ question: customerSecurity.securityQuestion })
+      .from(customerSecurity)
+      .where(and(eq(customerSecurity.tenantId, customer.tenantId), eq(customerSecurity.customerId, customer.id))),
   ]);
-
-  const details: [string, string | null][] = [
-    ["Email", maskEmail(customer.email)],
-    ["Phone", maskPhone(customer.phone)],
-    ["Address", maskAddress(customer.address as PostalAddress | null)],
-    ["Date of birth", maskDateOfBirth(customer.dateOfBirth)],
-    ["Language", customer.language],
-  ];
+  const verification = openCall ? await verificationState(db, staff, openCall.id) : null;
+  const verified = verification !== null && verification.level !== "none";
+  const inCall = openCall ? { interactionId: openCall.id, customerId: customer.id } : null;
 
   return (
     <div className="space-y-6">
@@ -56,33 +59,75 @@ export default async function CustomerPage({ params, searchParams }: { params: P
       </div>
 
       <div className="grid gap-6 lg:grid-cols-3">
-        <Card title="Call" titleId="call" className="lg:col-span-2">
-          <CallPanel
-            customerId={customer.id}
-            openCall={
-              openCall
-                ? { id: openCall.id, startedAt: openCall.startedAt.toISOString(), callerNumber: maskPhone(openCall.callerNumber), recordingRef: openCall.recordingRef }
-                : null
-            }
-            callerFromScreenPop={caller}
-            dispositions={DISPOSITIONS}
-            startCallAction={startCallAction}
-            endCallAction={endCallAction}
-          />
-        </Card>
+        <div className="space-y-6 lg:col-span-2">
+          <Card title="Call" titleId="call">
+            <CallPanel
+              customerId={customer.id}
+              openCall={
+                openCall
+                  ? { id: openCall.id, startedAt: openCall.startedAt.toISOString(), callerNumber: maskPhone(openCall.callerNumber), recordingRef: openCall.recordingRef }
+                  : null
+              }
+              callerFromScreenPop={caller}
+              dispositions={DISPOSITIONS}
+              startCallAction={startCallAction}
+              endCallAction={endCallAction}
+            />
+          </Card>
+          {inCall && verification ? (
+            <Card title="Verify the caller" titleId="verification">
+              <VerificationPanel interactionId={inCall.interactionId} state={verification} />
+            </Card>
+          ) : null}
+        </div>
 
         <Card title="Details" titleId="details">
-          <p className="mb-2 text-xs text-slate-600">Masked until the caller is verified.</p>
-          <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
-            {details.map(([label, value]) => (
-              <div key={label} className="contents">
-                <dt className="text-slate-600">{label}</dt>
-                <dd className="font-mono">{value ?? "—"}</dd>
-              </div>
-            ))}
-          </dl>
+          <p className="mb-2 text-xs text-slate-700">
+            {verified ? "Caller verified: reveal a field only when the call needs it (each reveal is audited)." : "Masked until the caller is verified."}
+          </p>
+          <CustomerDetails
+            customerId={customer.id}
+            interactionId={inCall?.interactionId ?? null}
+            canReveal={verified}
+            rows={[
+              { label: "Email", masked: maskEmail(customer.email), field: "email" },
+              { label: "Phone", masked: maskPhone(customer.phone), field: "phone" },
+              { label: "Address", masked: maskAddress(customer.address as PostalAddress | null), field: "address" },
+              { label: "Date of birth", masked: maskDateOfBirth(customer.dateOfBirth), field: "dateOfBirth" },
+              { label: "Language", masked: customer.language },
+            ]}
+          />
+          {customer.statusReason ? <p className="mt-3 text-xs text-slate-700">Status reason: {customer.statusReason}</p> : null}
         </Card>
       </div>
+
+      {inCall ? (
+        <div className="grid gap-6 lg:grid-cols-2">
+          <Card title="Update details" titleId="update-details">
+            {verified ? (
+              customer.status === "active" ? (
+                <ProfileForm {...inCall} version={customer.version} defaultCountry={tenant!.defaultCountry} />
+              ) : (
+                <p className="text-sm text-slate-700">The profile is {customer.status}: reactivate it to change details.</p>
+              )
+            ) : (
+              <p className="text-sm text-slate-700">Verify the caller first.</p>
+            )}
+            {verified ? (
+              <div className="mt-4 border-t border-slate-200 pt-4">
+                <StatusForm {...inCall} status={customer.status} />
+              </div>
+            ) : null}
+          </Card>
+          <Card title="Security settings" titleId="security">
+            {verification?.level === "strong" ? (
+              <SecurityPanel {...inCall} currentQuestion={security?.question ?? null} />
+            ) : (
+              <p className="text-sm text-slate-700">Needs strong verification: a one-time code plus a knowledge check.</p>
+            )}
+          </Card>
+        </div>
+      ) : null}
 
       <Card title="Interaction history" titleId="history">
         <InteractionHistory interactions={history} />

@@ -1,0 +1,59 @@
+import type { VerificationFactorKind, VerificationLevel } from "@/db/schema";
+
+/** RULES.md G2: a one-time code has 6 digits, lives 10 minutes, is used once, and allows 3 tries. */
+export const CODE_TTL_MS = 10 * 60 * 1000;
+export const CODE_MAX_TRIES = 3;
+/** Three failed factors in one call lock verification for that call and alert supervisors. */
+export const MAX_FAILED_FACTORS = 3;
+/** A level holds for 30 minutes from when it was reached, and only inside its call. */
+export const VERIFICATION_TTL_MS = 30 * 60 * 1000;
+
+export const POSSESSION_FACTORS: readonly VerificationFactorKind[] = ["otp_sms", "otp_email"];
+export const KNOWLEDGE_FACTORS = ["date_of_birth", "postcode", "account_last4", "security_question"] as const;
+export type KnowledgeFactor = (typeof KNOWLEDGE_FACTORS)[number];
+
+export const FACTOR_LABELS: Record<VerificationFactorKind, string> = {
+  otp_sms: "Code by SMS",
+  otp_email: "Code by email",
+  date_of_birth: "Date of birth",
+  postcode: "Postcode",
+  account_last4: "Last 4 of account reference",
+  security_question: "Security question",
+};
+
+/**
+ * What each action asks of the caller's verification. Seeing unmasked data or preferences needs one
+ * factor; anything that could hand over the account (contact points, address, security settings,
+ * payment details, privacy requests) needs a code plus a knowledge check (RULES.md G3, G4).
+ */
+export const REQUIRED_LEVEL = {
+  reveal_personal_data: "basic",
+  view_marketing_preferences: "basic",
+  change_name: "basic",
+  change_date_of_birth: "basic",
+  change_language: "basic",
+  change_status: "basic",
+  change_email: "strong",
+  change_phone: "strong",
+  change_address: "strong",
+  change_security_settings: "strong",
+  change_payment_details: "strong",
+  privacy_request: "strong",
+} as const satisfies Record<string, Exclude<VerificationLevel, "none">>;
+
+export type VerifiedAction = keyof typeof REQUIRED_LEVEL;
+
+const RANK: Record<VerificationLevel, number> = { none: 0, basic: 1, strong: 2 };
+export const meets = (have: VerificationLevel, need: VerificationLevel) => RANK[have] >= RANK[need];
+export const higher = (a: VerificationLevel, b: VerificationLevel) => (RANK[a] >= RANK[b] ? a : b);
+
+/**
+ * The level the matched factors reach: one factor is basic; strong is a code plus a knowledge check,
+ * or two different knowledge checks where the tenant's policy allows it.
+ */
+export function levelFrom(matched: readonly VerificationFactorKind[], knowledgeOnlyStrong: boolean): VerificationLevel {
+  const possession = matched.some((k) => POSSESSION_FACTORS.includes(k));
+  const knowledge = new Set(matched.filter((k) => !POSSESSION_FACTORS.includes(k))).size;
+  if ((possession && knowledge >= 1) || (knowledgeOnlyStrong && knowledge >= 2)) return "strong";
+  return possession || knowledge >= 1 ? "basic" : "none";
+}

@@ -1,0 +1,48 @@
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { auditEvents, customers, tenants, type Interaction } from "@/db/schema";
+import { callConfirmation } from "@/lib/notifications/messages";
+import { enqueueMessage } from "@/lib/notifications/outbox";
+
+const FIELD_WORDS: Record<string, string> = {
+  name: "name",
+  email: "email address",
+  phone: "phone number",
+  address: "postal address",
+  dateOfBirth: "date of birth",
+  language: "preferred language",
+};
+
+/** How each change made during a call reads in the wrap-up and in the customer's confirmation. */
+const CHANGE_WORDS: Record<string, (after: Record<string, unknown> | null) => string> = {
+  "customer.profile_updated": (after) => `Updated your ${Object.keys(after ?? {}).map((f) => FIELD_WORDS[f] ?? f).join(", ")}`,
+  "customer.inactivated": () => "Marked your account inactive",
+  "customer.reactivated": () => "Reactivated your account",
+  "customer.password_reset_sent": () => "Sent you a password-reset link",
+  "customer.mfa_reset": () => "Reset your two-step verification",
+  "customer.security_question_set": () => "Changed your security question",
+};
+
+/** Everything changed for the customer during this call, in order, as the customer should read it. */
+export async function changesDuringCall(tx: Db, call: Interaction): Promise<string[]> {
+  const events = await tx
+    .select({ action: auditEvents.action, after: auditEvents.after })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.tenantId, call.tenantId), eq(auditEvents.interactionId, call.id), eq(auditEvents.outcome, "success")))
+    .orderBy(asc(auditEvents.at));
+  return events.filter((e) => CHANGE_WORDS[e.action]).map((e) => CHANGE_WORDS[e.action]!(e.after as Record<string, unknown> | null));
+}
+
+/** Sends the customer the list of changes made in the call, to the email on file (or by SMS). */
+export async function sendCallConfirmation(tx: Db, call: Interaction, changes: string[], now: Date): Promise<void> {
+  if (changes.length === 0) return;
+  const [row] = await tx
+    .select({ email: customers.email, phone: customers.phone, tenantName: tenants.name })
+    .from(customers)
+    .innerJoin(tenants, eq(tenants.id, customers.tenantId))
+    .where(and(eq(customers.tenantId, call.tenantId), eq(customers.id, call.customerId)));
+  const to = row?.email ?? row?.phone;
+  if (!row || !to) return;
+  const message = callConfirmation(row.tenantName, changes, now);
+  await enqueueMessage(tx, { tenantId: call.tenantId, channel: row.email ? "email" : "sms", template: "call.confirmation", recipient: to, subject: message.subject, body: message.body, customerId: call.customerId, interactionId: call.id }, now);
+}
