@@ -35,7 +35,13 @@ export type Env = z.infer<typeof schema> & {
   /** Folder of the embedded database; undefined when DATABASE_URL points at a server. */
   pgliteDir: string | undefined;
   embedded: boolean;
+  /** NODE_ENV=production: `next start` always sets it, so the embedded demo has it too. */
   production: boolean;
+  /**
+   * A real deployment: production on a database server. Only here is the dev mailbox gone and the
+   * session secret required; the embedded demo, tests and development keep their conveniences.
+   */
+  deployed: boolean;
 };
 
 function parse(): Env {
@@ -58,6 +64,7 @@ function parse(): Env {
     ...parsed.data,
     embedded,
     production: parsed.data.NODE_ENV === "production",
+    deployed: parsed.data.NODE_ENV === "production" && !embedded,
     pgliteDir: embedded ? path.resolve(parsed.data.ATTEST_DATA_DIR, "pglite") : undefined,
   };
 }
@@ -71,7 +78,7 @@ export const env: Env = parse();
  */
 export function authSecret(): string {
   if (env.AUTH_SECRET) return env.AUTH_SECRET;
-  if (env.production && !env.embedded) {
+  if (env.deployed) {
     throw new Error(
       "AUTH_SECRET is not set. In production (NODE_ENV=production with DATABASE_URL) every replica must share one secret: set AUTH_SECRET to a random value of at least 32 characters (for example `openssl rand -base64 32`).",
     );

@@ -13,7 +13,7 @@ import { authSecret, env, serverProcessEnv } from "@/lib/env";
 
 const dev = process.argv.includes("--dev");
 const next = path.resolve("node_modules/.bin/next");
-const SOURCES = ["app", "components", "lib", "db", "public", "proxy.ts", "next.config.js", "package-lock.json", "postcss.config.mjs"];
+const SOURCES = ["app", "components", "lib", "db", "public", "proxy.ts", "instrumentation.ts", "next.config.js", "package-lock.json", "postcss.config.mjs"];
 
 function newestMtime(entry: string): number {
   if (!existsSync(entry) || /\.test\.tsx?$/.test(entry)) return 0;

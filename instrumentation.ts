@@ -1,0 +1,15 @@
+/**
+ * Next.js calls register() once when a server starts. The Node.js server delivers the outbox itself,
+ * every OUTBOX_POLL_MS (0 turns that off, for deployments that run `npm run worker` instead).
+ */
+export async function register() {
+  // NEXT_RUNTIME is set by Next.js for the runtime it is loading this file in; checking it here, the
+  // documented way, is the one read of process.env outside lib/env.ts. The imports stay inside the
+  // check so that the edge bundle does not pull in the database drivers and node:crypto.
+  if (process.env.NEXT_RUNTIME === "nodejs") {
+    const { env } = await import("@/lib/env");
+    if (env.OUTBOX_POLL_MS === 0) return;
+    const [{ getDb }, { startOutboxWorker }] = await Promise.all([import("@/db/client"), import("@/lib/notifications/worker")]);
+    startOutboxWorker(getDb, env.OUTBOX_POLL_MS);
+  }
+}

@@ -1,0 +1,159 @@
+import { and, eq, lt, lte, or, sql } from "drizzle-orm";
+import type { Db } from "@/db/client";
+import { outboxAttempts, outboxMessages, type OutboxMessage } from "@/db/schema";
+import { unseal } from "./sealed";
+import { transportsFromEnv, type Transports } from "./transports";
+
+/** How long a claimed message is held. Transports time out well inside it, so a send never outlives its claim. */
+const CLAIM_MS = 60_000;
+const FIRST_RETRY_MS = 30_000;
+const LONGEST_RETRY_MS = 60 * 60_000;
+/** Spreads retries out, so that messages that failed together (a relay outage) do not all come back at once. */
+const RETRY_JITTER = 0.1;
+const ERROR_MAX_LENGTH = 500;
+const DEFAULT_BATCH_SIZE = 20;
+
+export type DeliverySummary = { claimed: number; delivered: number; retried: number; failed: number };
+type Outcome = Exclude<keyof DeliverySummary, "claimed">;
+
+/** Wait before the next attempt after `attempts` failed ones: 30 s doubling up to an hour, ±10%. */
+export function retryDelayMs(attempts: number, random = Math.random()): number {
+  const base = Math.min(FIRST_RETRY_MS * 2 ** (attempts - 1), LONGEST_RETRY_MS);
+  return Math.round(base * (1 + RETRY_JITTER * (2 * random - 1)));
+}
+
+/**
+ * Claims due messages, and those whose worker died holding them, in one statement: SKIP LOCKED lets
+ * any number of workers (replicas, `npm run worker`) claim side by side without waiting on, or taking,
+ * each other's messages. The claim commits at once; sending happens outside any transaction.
+ */
+async function claimDueMessages(db: Db, now: Date, batchSize: number): Promise<OutboxMessage[]> {
+  const due = db
+    .select({ tenantId: outboxMessages.tenantId, id: outboxMessages.id })
+    .from(outboxMessages)
+    .where(
+      or(
+        and(eq(outboxMessages.status, "pending"), lte(outboxMessages.nextAttemptAt, now)),
+        and(eq(outboxMessages.status, "sending"), lt(outboxMessages.lockedUntil, now)),
+      ),
+    )
+    .orderBy(outboxMessages.nextAttemptAt)
+    .limit(batchSize)
+    .for("update", { skipLocked: true });
+  return db
+    .update(outboxMessages)
+    .set({ status: "sending", lockedUntil: new Date(now.getTime() + CLAIM_MS) })
+    .where(sql`(${outboxMessages.tenantId}, ${outboxMessages.id}) in ${due}`)
+    .returning();
+}
+
+/**
+ * What went wrong, fit for the database and the logs: the innermost cause (wrappers such as drizzle's
+ * "Failed query" repeat the statement's parameters, which may include the message), without the
+ * message's text should the cause quote it, and short.
+ */
+function describeFailure(error: unknown, clearBody?: string): string {
+  let cause = error;
+  for (let depth = 0; depth < 10 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
+  let text = cause instanceof Error ? cause.message : String(cause);
+  if (clearBody) text = text.replaceAll(clearBody, "[message body]");
+  return text.slice(0, ERROR_MAX_LENGTH);
+}
+
+async function deliverOne(db: Db, transports: Transports, message: OutboxMessage, now: Date): Promise<Outcome> {
+  const started = performance.now();
+  let clearBody: string | undefined;
+  let sent = false;
+  let failure: unknown;
+  try {
+    if (message.body === null) throw new Error("the message has no body");
+    clearBody = unseal(message.body);
+    await transports[message.channel].send({
+      channel: message.channel,
+      recipient: message.recipient,
+      subject: message.subject,
+      body: clearBody,
+      tenantId: message.tenantId,
+      messageId: message.id,
+      sensitive: message.sensitive,
+    });
+    sent = true;
+  } catch (error) {
+    failure = error;
+  }
+  const durationMs = Math.round(performance.now() - started);
+  const attempts = message.attempts + 1;
+  const thisMessage = and(eq(outboxMessages.tenantId, message.tenantId), eq(outboxMessages.id, message.id));
+  // A sensitive body (a one-time code) is kept only while it may still be sent.
+  const clearSensitiveBody = message.sensitive ? { body: null } : {};
+
+  return db.transaction(async (tx) => {
+    const error = sent ? null : describeFailure(failure, clearBody);
+    await tx.insert(outboxAttempts).values({ tenantId: message.tenantId, messageId: message.id, attemptedAt: now, ok: sent, error, durationMs });
+    if (sent) {
+      await tx.update(outboxMessages).set({ status: "delivered", deliveredAt: now, attempts, lockedUntil: null, ...clearSensitiveBody }).where(thisMessage);
+      return "delivered";
+    }
+    const nextAttemptAt = new Date(now.getTime() + retryDelayMs(attempts));
+    if (nextAttemptAt > message.giveUpAt) {
+      await tx.update(outboxMessages).set({ status: "failed", attempts, lastError: error, lockedUntil: null, ...clearSensitiveBody }).where(thisMessage);
+      return "failed";
+    }
+    await tx.update(outboxMessages).set({ status: "pending", attempts, lastError: error, nextAttemptAt, lockedUntil: null }).where(thisMessage);
+    return "retried";
+  });
+}
+
+/** Delivers the messages that are due now: one batch, sent in parallel, each attempt recorded. */
+export async function deliverDueMessages(db: Db, transports: Transports, options: { now?: Date; batchSize?: number } = {}): Promise<DeliverySummary> {
+  const now = options.now ?? new Date();
+  const claimed = await claimDueMessages(db, now, options.batchSize ?? DEFAULT_BATCH_SIZE);
+  // In parallel, so that the last message of a batch is not still waiting for its turn when its claim runs out.
+  const outcomes = await Promise.allSettled(claimed.map((message) => deliverOne(db, transports, message, now)));
+  const summary: DeliverySummary = { claimed: claimed.length, delivered: 0, retried: 0, failed: 0 };
+  for (const outcome of outcomes) {
+    if (outcome.status === "rejected") throw outcome.reason; // recording failed: the claim runs out and another run retries
+    summary[outcome.value] += 1;
+  }
+  return summary;
+}
+
+/**
+ * Delivers due messages every `intervalMs`, a full batch followed at once by the next. A run still
+ * going when the next tick comes is not doubled up. Returns a stop function that waits for the run
+ * under way to finish.
+ */
+export function startOutboxWorker(
+  getDbFn: () => Promise<Db>,
+  intervalMs: number,
+  transportsFor: (db: Db) => Transports = transportsFromEnv,
+): () => Promise<void> {
+  let transports: Transports | undefined;
+  let run: Promise<void> | undefined;
+  let stopped = false;
+
+  async function deliverUntilCaughtUp() {
+    const db = await getDbFn();
+    transports ??= transportsFor(db);
+    let summary: DeliverySummary;
+    do {
+      summary = await deliverDueMessages(db, transports, { batchSize: DEFAULT_BATCH_SIZE });
+      if (summary.failed > 0) console.warn(`Outbox: ${summary.failed} message(s) given up on; their last error is in outbox_messages.last_error`);
+    } while (summary.claimed === DEFAULT_BATCH_SIZE && !stopped);
+  }
+
+  const timer = setInterval(() => {
+    if (run) return;
+    run = deliverUntilCaughtUp()
+      .catch((error: unknown) => console.error(`Outbox delivery run failed: ${describeFailure(error)}`))
+      .finally(() => {
+        run = undefined;
+      });
+  }, intervalMs);
+
+  return async () => {
+    stopped = true;
+    clearInterval(timer);
+    await run;
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * `npm run worker`: delivers the outbox in a process of its own, until SIGINT or SIGTERM. It is for
+ * PostgreSQL deployments (DATABASE_URL), whose web replicas may then run with OUTBOX_POLL_MS=0; any
+ * number of workers and replicas can deliver side by side, as claims use FOR UPDATE SKIP LOCKED.
+ *
+ * It must never run against the PGlite folder of a running server: PGlite has no lock, and two
+ * processes on one folder corrupt it. So it refuses the embedded database; the embedded server
+ * delivers in-process already.
+ */
+import { getConnection } from "@/db/client";
+import { env } from "@/lib/env";
+import { startOutboxWorker } from "@/lib/notifications/worker";
+
+/** OUTBOX_POLL_MS=0 turns off the web server's in-process worker, typically because this one runs; it does not turn off this one. */
+const STANDALONE_POLL_MS = 2000;
+
+async function main() {
+  if (env.embedded) {
+    throw new Error(
+      "npm run worker is for PostgreSQL (set DATABASE_URL). With the embedded database the server delivers messages itself, and a second process on its PGlite folder would corrupt it.",
+    );
+  }
+  const connection = await getConnection();
+  const pollMs = env.OUTBOX_POLL_MS || STANDALONE_POLL_MS;
+  const stop = startOutboxWorker(async () => connection.db, pollMs);
+  console.log(`Outbox worker: delivering due messages every ${pollMs} ms (Ctrl+C to stop).`);
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    // once: a second Ctrl+C gets Node's default and ends the process at once.
+    process.once(signal, async () => {
+      console.log("Outbox worker: finishing the run under way, then stopping.");
+      await stop();
+      await connection.close();
+      process.exit(0);
+    });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
