@@ -13,7 +13,7 @@ import { enqueueMessage } from "@/lib/notifications/outbox";
 import { recordContactPointChanges } from "./contact-points";
 import { maskEmail, maskPhone, maskedCustomerFields } from "./masking";
 import { foldName } from "./names";
-import { toE164 } from "./phone";
+import { looksLikePhone, toE164 } from "./phone";
 import { emailAddress, isoDate, languageTag, postalAddressSchema } from "./schema";
 
 /** A field left empty on the form is left unchanged. */
@@ -26,7 +26,17 @@ export const profileUpdateSchema = z.object({
   version: z.coerce.number().int().min(1),
   name: optional(z.string().trim().min(1).max(200, "must be at most 200 characters")),
   email: optional(emailAddress),
-  phone: optional(z.string().trim().max(40, "must be at most 40 characters")),
+  // The shape here, so a bad number is reported with the other fields; the number itself is checked
+  // against the tenant's country in updateProfile.
+  phone: optional(
+    z
+      .string()
+      .trim()
+      .max(40, "must be at most 40 characters")
+      .superRefine((value, ctx) => {
+        if (!looksLikePhone(value)) ctx.addIssue({ code: "custom", message: `'${value}' is not a valid phone number` });
+      }),
+  ),
   addressLine1: optional(z.string().trim().max(200)),
   addressLine2: optional(z.string().trim().max(200)),
   city: optional(z.string().trim().max(100)),

@@ -32,7 +32,7 @@ export function VerificationPanel({ interactionId, state }: { interactionId: str
         <span className="font-medium">Caller verification:</span>
         <Badge tone={state.locked ? "bad" : LEVEL_TONES[state.level]}>{state.locked ? "Locked" : LEVEL_WORDS[state.level]}</Badge>
         {state.validUntil ? <span className="text-slate-700">valid until {time(state.validUntil)}</span> : null}
-        {!state.locked ? <span className="text-slate-700">{state.attemptsLeft} failed attempts allowed</span> : null}
+        {!state.locked ? <span className="text-slate-700">attempts left: {state.attemptsLeft}</span> : null}
       </div>
 
       {state.locked ? (
