@@ -7,19 +7,21 @@ type RevealableField = "email" | "phone" | "address" | "dateOfBirth";
 
 type Row = { label: string; masked: string | null; field?: RevealableField };
 
-function RevealButton({ interactionId, customerId, field, label }: { interactionId: string; customerId: string; field: RevealableField; label: string }) {
+/** A masked value with its Reveal button; once revealed (and audited), the clear value in its place. */
+function RevealableValue({ interactionId, customerId, field, label, masked }: { interactionId: string; customerId: string; field: RevealableField; label: string; masked: string }) {
   const reveal = useActionForm(revealFieldAction);
-  if (reveal.data) return <span className="font-mono text-slate-900">{reveal.data.value}</span>;
+  if (reveal.data) return <span className="text-slate-900">{reveal.data.value}</span>;
   return (
     <form {...reveal.formProps} className="inline">
+      {masked}
       <input type="hidden" name="interactionId" value={interactionId} />
       <input type="hidden" name="customerId" value={customerId} />
       <input type="hidden" name="field" value={field} />
-      <button type="submit" disabled={reveal.pending} className="ml-2 rounded border border-slate-300 px-2 py-0.5 text-xs font-semibold text-brand-700 hover:bg-brand-50">
+      <button type="submit" disabled={reveal.pending} className="ml-2 rounded border border-slate-300 px-2 py-0.5 font-sans text-xs font-semibold text-brand-700 hover:bg-brand-50">
         Reveal<span className="sr-only"> {label.toLowerCase()}</span>
       </button>
       {reveal.formError ? (
-        <span role="alert" className="ml-2 text-xs text-red-700">
+        <span role="alert" className="ml-2 font-sans text-xs text-red-700">
           {reveal.formError}
         </span>
       ) : null}
@@ -37,11 +39,12 @@ export function CustomerDetails({ rows, canReveal, interactionId, customerId }: 
       {rows.map((row) => (
         <div key={row.label} className="contents">
           <dt className="text-slate-700">{row.label}</dt>
-          <dd className="font-mono">
-            {row.masked ?? "—"}
+          <dd className="font-mono break-all">
             {canReveal && interactionId && row.field && row.masked ? (
-              <RevealButton interactionId={interactionId} customerId={customerId} field={row.field} label={row.label} />
-            ) : null}
+              <RevealableValue interactionId={interactionId} customerId={customerId} field={row.field} label={row.label} masked={row.masked} />
+            ) : (
+              (row.masked ?? "—")
+            )}
           </dd>
         </div>
       ))}

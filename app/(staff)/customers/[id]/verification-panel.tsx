@@ -23,7 +23,8 @@ export function VerificationPanel({ interactionId, state }: { interactionId: str
   const send = useActionForm(sendCodeAction);
   const code = useActionForm(checkCodeAction, { resetOnSuccess: true });
   const knowledge = useActionForm(checkKnowledgeAction, { resetOnSuccess: true });
-  const [kind, setKind] = useState(state.availableChecks[0]?.kind ?? "");
+  const firstCheck = state.availableChecks[0]?.kind ?? "";
+  const [kind, setKind] = useState(firstCheck);
   const prompt = state.availableChecks.find((c) => c.kind === kind)?.prompt;
 
   return (
@@ -67,10 +68,10 @@ export function VerificationPanel({ interactionId, state }: { interactionId: str
           <FormMessage error={code.formError ?? (code.data && !code.data.match ? code.data.message : undefined)} success={code.data?.match ? code.data.message : undefined} />
 
           {state.availableChecks.length > 0 ? (
-            <form {...knowledge.formProps} className="space-y-2" aria-label="Knowledge check">
+            <form {...knowledge.formProps} onReset={() => setKind(firstCheck)} className="space-y-2" aria-label="Knowledge check">
               <input type="hidden" name="interactionId" value={interactionId} />
               <div className="grid gap-2 sm:grid-cols-[14rem_1fr_auto] sm:items-end">
-                <SelectField label="Check" name="kind" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)} options={state.availableChecks.map((c) => ({ value: c.kind, label: c.label }))} error={knowledge.fieldErrors.kind} />
+                <SelectField label="Check" name="kind" defaultValue={firstCheck} onChange={(e) => setKind(e.target.value as typeof kind)} options={state.availableChecks.map((c) => ({ value: c.kind, label: c.label }))} error={knowledge.fieldErrors.kind} />
                 <TextField label="Caller's answer" name="answer" autoComplete="off" error={knowledge.fieldErrors.answer} hint={prompt ? `Ask: “${prompt}”` : undefined} />
                 <SubmitButton pending={knowledge.pending} pendingText="Checking…">
                   Check answer
