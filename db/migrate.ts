@@ -4,7 +4,8 @@ import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { migrate as migratePostgres } from "drizzle-orm/postgres-js/migrator";
 import type { PgliteDatabase } from "drizzle-orm/pglite";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import { connect, defaultTarget, type Connection } from "./client";
+import type { Connection } from "./client";
+import { runAsCommand } from "./command";
 
 export const migrationsFolder = path.join(path.dirname(fileURLToPath(import.meta.url)), "migrations");
 
@@ -17,19 +18,4 @@ export async function migrate(connection: Connection): Promise<void> {
   }
 }
 
-async function main() {
-  const connection = await connect(defaultTarget());
-  try {
-    await migrate(connection);
-    console.log("migrations applied");
-  } finally {
-    await connection.close();
-  }
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runAsCommand(import.meta.url, async () => "migrations applied");

@@ -1,5 +1,3 @@
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { eq } from "drizzle-orm";
 import { systemActor } from "@/lib/actor";
 import { createApiKey, API_SCOPES } from "@/lib/api-keys/api-keys";
@@ -8,9 +6,9 @@ import { storeSecurityAnswer } from "@/lib/identity/security-settings";
 import { env } from "@/lib/env";
 import { createStaff } from "@/lib/staff/staff";
 import { createTenant } from "@/lib/tenants/tenants";
-import { connect, defaultTarget, type Db } from "./client";
+import type { Db } from "./client";
+import { runAsCommand } from "./command";
 import { demoApiKeys, demoCustomers, DEMO_PASSWORD, demoSecurityAnswers, demoStaff, demoTenants } from "./demo-data";
-import { migrate } from "./migrate";
 import { tenants } from "./schema";
 
 /**
@@ -60,19 +58,4 @@ export async function tenantIdByKey(db: Db, key: string): Promise<string> {
   return row.id;
 }
 
-async function main() {
-  const connection = await connect(defaultTarget());
-  try {
-    await migrate(connection);
-    console.log((await seedDemo(connection.db)) ? "demo data seeded" : "database not empty (or production): nothing seeded");
-  } finally {
-    await connection.close();
-  }
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
-  main().catch((error) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runAsCommand(import.meta.url, async ({ db }) => ((await seedDemo(db)) ? "demo data seeded" : "database not empty (or production): nothing seeded"));
