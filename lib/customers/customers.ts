@@ -4,6 +4,7 @@ import { customers, tenants, type Customer } from "@/db/schema";
 import { assertTenantAccess, tenantScope, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
+import { sameFieldValue } from "./compare";
 import { recordContactPointChanges } from "./contact-points";
 import { maskedCustomerFields } from "./masking";
 import { foldName } from "./names";
@@ -138,16 +139,7 @@ type Values = Pick<Customer, "name" | "email" | "phone" | "address" | "dateOfBir
 const FIELDS = ["name", "email", "phone", "address", "dateOfBirth", "language"] as const;
 
 function changedFields(before: Values, after: Values): (typeof FIELDS)[number][] {
-  return FIELDS.filter((f) => comparable(before[f]) !== comparable(after[f]));
-}
-
-/** jsonb does not keep key order, so addresses are compared field by field. */
-function comparable(value: Values[keyof Values]): string {
-  if (value && typeof value === "object") {
-    const { line1, line2, city, region, postcode, country } = value;
-    return JSON.stringify([line1, line2 ?? null, city, region ?? null, postcode, country]);
-  }
-  return JSON.stringify(value ?? null);
+  return FIELDS.filter((f) => !sameFieldValue(before[f], after[f]));
 }
 
 function pick<T extends Values>(row: T, fields: readonly (typeof FIELDS)[number][]): Partial<Values> {

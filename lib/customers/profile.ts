@@ -10,6 +10,7 @@ import { requireVerification } from "@/lib/identity/verification";
 import { heldCall } from "@/lib/interactions/interactions";
 import { contactPointConfirmation, contactPointChangedNotice } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { sameFieldValue } from "./compare";
 import { recordContactPointChanges } from "./contact-points";
 import { maskEmail, maskPhone, maskedCustomerFields } from "./masking";
 import { foldName } from "./names";
@@ -126,7 +127,7 @@ export async function updateProfile(db: Db, actor: Actor, input: ProfileUpdate, 
         "Someone else saved changes to this customer after you opened it. Check the current values below, then save again.",
       );
     }
-    const changed = fields.filter((f) => JSON.stringify(customer[f]) !== JSON.stringify(changes[f]));
+    const changed = fields.filter((f) => !sameFieldValue(customer[f], changes[f]));
     if (changed.length === 0) return customer;
 
     const [updated] = await tx

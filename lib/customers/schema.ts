@@ -40,8 +40,9 @@ export const isoDate = z
  * tenant's default country in the domain, since the schema does not know the tenant.
  */
 export const emailAddress = z
-  .email("must be a valid email address")
-  .max(254, "must be at most 254 characters")
+  .string("must be a valid email address")
+  .trim()
+  .pipe(z.email("must be a valid email address").max(254, "must be at most 254 characters"))
   .transform((e) => e.toLowerCase());
 
 export const customerInputSchema = z.object({

@@ -43,6 +43,8 @@ export const normalise = {
       .normalize("NFKD")
       .replace(/\p{Diacritic}/gu, "")
       .toLowerCase()
+      // An apostrophe belongs to its word ("Mary's" is "marys"); other punctuation separates words.
+      .replace(/['’ʼ`]/gu, "")
       .replace(/[^\p{L}\p{N}]+/gu, " ")
       .trim(),
 };

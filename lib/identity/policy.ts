@@ -57,3 +57,20 @@ export function levelFrom(matched: readonly VerificationFactorKind[], knowledgeO
   if ((possession && knowledge >= 1) || (knowledgeOnlyStrong && knowledge >= 2)) return "strong";
   return possession || knowledge >= 1 ? "basic" : "none";
 }
+
+/**
+ * From when a level counts, for its 30 minutes: the moment the freshest factors that reach it were
+ * all in place. A code from 29 minutes ago plus a check now makes strong for one more minute only.
+ */
+export function levelSince(matched: readonly { kind: VerificationFactorKind; at: Date }[], level: VerificationLevel, knowledgeOnlyStrong: boolean): Date | null {
+  const times = (kinds: (k: VerificationFactorKind) => boolean) => matched.filter((m) => kinds(m.kind)).map((m) => m.at.getTime());
+  const latestPossession = Math.max(...times((k) => POSSESSION_FACTORS.includes(k)));
+  const latestPerKnowledge = KNOWLEDGE_FACTORS.map((k) => Math.max(...times((kind) => kind === k))).filter(Number.isFinite).sort((a, b) => b - a);
+  let since = -Infinity;
+  if (level === "basic") since = Math.max(...matched.map((m) => m.at.getTime()));
+  if (level === "strong") {
+    if (Number.isFinite(latestPossession) && latestPerKnowledge[0] !== undefined) since = Math.min(latestPossession, latestPerKnowledge[0]);
+    if (knowledgeOnlyStrong && latestPerKnowledge[1] !== undefined) since = Math.max(since, latestPerKnowledge[1]);
+  }
+  return Number.isFinite(since) ? new Date(since) : null;
+}

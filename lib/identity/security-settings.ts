@@ -44,7 +44,7 @@ async function securityChange(
   actor: Actor,
   input: { interactionId: string; customerId: string },
   setting: Setting,
-  apply: (tx: Db, customer: Customer, tenantName: string) => Promise<{ noticeWhat?: string; after?: Record<string, unknown> }>,
+  apply: (tx: Db, customer: Customer, tenantName: string, interactionId: string) => Promise<{ noticeWhat?: string; after?: Record<string, unknown> }>,
   now: Date,
 ): Promise<void> {
   await db.transaction(async (tx) => {
@@ -52,7 +52,7 @@ async function securityChange(
     const [customer] = await tx.select().from(customers).where(and(eq(customers.tenantId, call.tenantId), eq(customers.id, call.customerId)));
     if (!customer) throw new NotFoundError("No such customer");
     const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, call.tenantId));
-    const { noticeWhat, after } = await apply(tx, customer, tenant!.name);
+    const { noticeWhat, after } = await apply(tx, customer, tenant!.name, call.id);
     if (noticeWhat) {
       const to = customer.email ?? customer.phone;
       if (to) {
@@ -78,7 +78,7 @@ async function securityChange(
  * travels sealed and is cleared from the outbox once delivered.
  */
 export async function sendPasswordReset(db: Db, actor: Actor, input: z.output<typeof securityActionSchema>, now = new Date()): Promise<void> {
-  await securityChange(db, actor, input, "password_reset_sent", async (tx, customer, tenantName) => {
+  await securityChange(db, actor, input, "password_reset_sent", async (tx, customer, tenantName, interactionId) => {
     if (!customer.email) throw ValidationError.field("customerId", "There is no email address on file to send the link to");
     const token = randomBytes(32).toString("base64url");
     const link = new URL(`/reset-password/${token}`, env.APP_URL).toString();
@@ -91,6 +91,7 @@ export async function sendPasswordReset(db: Db, actor: Actor, input: z.output<ty
       body: `${tenantName}: you asked our team to reset your password. Follow this link within 1 hour to choose a new one: ${link}\nIf you did not ask for this, ignore this message and call us.`,
       sensitive: true,
       customerId: customer.id,
+      interactionId,
     }, now);
     await upsertSecurity(tx, customer, {
       passwordResetSentAt: now,

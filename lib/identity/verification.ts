@@ -31,6 +31,7 @@ import {
   REQUIRED_LEVEL,
   VERIFICATION_TTL_MS,
   levelFrom,
+  levelSince,
   meets,
   type KnowledgeFactor,
   type VerifiedAction,
@@ -234,7 +235,7 @@ async function settle(tx: Db, actor: Actor, call: Interaction, verification: Ver
   if (match) {
     // Factors older than the validity window no longer count towards a level.
     const matched = await tx
-      .select({ kind: verificationFactors.kind })
+      .select({ kind: verificationFactors.kind, answeredAt: verificationFactors.answeredAt })
       .from(verificationFactors)
       .where(
         and(
@@ -249,7 +250,8 @@ async function settle(tx: Db, actor: Actor, call: Interaction, verification: Ver
     const current = effectiveLevel(verification, call, now);
     const raised = reached !== current && meets(reached, current);
     if (raised) {
-      await tx.update(verifications).set({ level: reached, levelReachedAt: now }).where(and(eq(verifications.tenantId, call.tenantId), eq(verifications.id, verification.id)));
+      const since = levelSince(matched.map((m) => ({ kind: m.kind, at: m.answeredAt! })), reached, tenant!.knowledgeOnlyStrong);
+      await tx.update(verifications).set({ level: reached, levelReachedAt: since }).where(and(eq(verifications.tenantId, call.tenantId), eq(verifications.id, verification.id)));
     }
     await recordAudit(tx, actor, verificationEvent(call, verification, "verification.factor_matched", { factor: kind, level: raised ? reached : current }));
     return { match: true, level: raised ? reached : current, locked: false, attemptsLeft: MAX_FAILED_FACTORS - verification.failedFactors };
