@@ -9,7 +9,7 @@ async function seriousViolations(page: Page) {
     .map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5) }));
 }
 
-test("sign-in, desk and customer page have no serious or critical accessibility violations", async ({ page, request }) => {
+test("sign-in, desk, customer page in a call, alerts and mailbox have no serious or critical accessibility violations", async ({ page, request }) => {
   await page.goto("/signin");
   expect(await seriousViolations(page)).toEqual([]);
 
@@ -25,4 +25,16 @@ test("sign-in, desk and customer page have no serious or critical accessibility 
   await page.getByRole("button", { name: "Start call" }).click();
   await expect(page.getByText("On call")).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
+
+  // The verification panel with an answer checked, and the pages supervisors and testers use.
+  const verify = page.getByRole("region", { name: "Verify the caller" });
+  await verify.getByLabel("Caller's answer").fill("01/01/2000");
+  await verify.getByRole("button", { name: "Check answer" }).click();
+  await expect(verify.getByText(/No match/)).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  for (const path of ["/alerts", "/dev/mailbox"]) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    expect(await seriousViolations(page)).toEqual([]);
+  }
 });

@@ -1,13 +1,16 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
+import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
+import { openVerificationAlertCount } from "@/lib/identity/verification";
 import { signOutAction } from "./actions";
 
 const ROLE_LABELS = { agent: "Agent", supervisor: "Supervisor", admin: "Admin" } as const;
 
 export default async function StaffLayout({ children }: { children: ReactNode }) {
   const staff = await requireStaff();
+  const openAlerts = await openVerificationAlertCount(await getDb(), staff);
   return (
     <>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
@@ -23,8 +26,14 @@ export default async function StaffLayout({ children }: { children: ReactNode })
               Desk
             </Link>
             {staff.role !== "agent" ? (
-              <Link href="/alerts" className="text-slate-700 hover:text-brand-700">
+              <Link href="/alerts" className="inline-flex items-center gap-1 text-slate-700 hover:text-brand-700">
                 Verification alerts
+                {openAlerts > 0 ? (
+                  <span className="rounded-full bg-red-700 px-1.5 text-xs font-bold text-white">
+                    {openAlerts}
+                    <span className="sr-only"> open</span>
+                  </span>
+                ) : null}
               </Link>
             ) : null}
             {staff.role === "admin" ? (

@@ -352,6 +352,16 @@ export async function openVerificationAlerts(db: Db, actor: Actor): Promise<Aler
   return rows.map((r) => ({ ...r.alert, customerName: r.customerName, customerRef: r.customerRef, agentEmail: r.agentEmail }));
 }
 
+/** How many alerts wait for review in the supervisor's tenants (shown in the navigation). */
+export async function openVerificationAlertCount(db: Db, actor: Actor): Promise<number> {
+  if (actor.type !== "staff" || actor.role === "agent" || actor.tenantIds.length === 0) return 0;
+  const [row] = await db
+    .select({ n: sql<number>`count(*)::int` })
+    .from(verificationAlerts)
+    .where(and(inArray(verificationAlerts.tenantId, actor.tenantIds), isNull(verificationAlerts.closedAt)));
+  return Number(row?.n ?? 0);
+}
+
 export async function closeVerificationAlert(db: Db, actor: Actor, input: z.output<typeof closeAlertSchema>): Promise<void> {
   assertRole(actor, "supervisor", "admin");
   if (actor.type !== "staff") throw new NotFoundError();

@@ -41,7 +41,8 @@ export function CustomerDetails({ rows, canReveal, interactionId, customerId }: 
           <dt className="text-slate-700">{row.label}</dt>
           <dd className="font-mono break-all">
             {canReveal && interactionId && row.field && row.masked ? (
-              <RevealableValue interactionId={interactionId} customerId={customerId} field={row.field} label={row.label} masked={row.masked} />
+              // Keyed by the masked value: when the field changes, the old clear value goes and it is masked again.
+              <RevealableValue key={row.masked} interactionId={interactionId} customerId={customerId} field={row.field} label={row.label} masked={row.masked} />
             ) : (
               (row.masked ?? "—")
             )}
