@@ -1,13 +1,13 @@
 "use client";
 
 import { SubmitButton } from "@/components/ui/button";
-import { CheckboxGroup, TextField } from "@/components/ui/field";
+import { CheckboxGroup, SelectField, TextField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { useActionForm } from "@/components/ui/use-action-form";
 import { createTenantAction, updateTenantAction } from "../actions";
 
 type Option = { value: string; label: string };
-type TenantFields = { id: string; key: string; name: string; rulePacks: string[]; defaultCountry: string };
+type TenantFields = { id: string; key: string; name: string; rulePacks: string[]; defaultCountry: string; knowledgeOnlyStrong: boolean };
 
 export function CreateTenantForm({ rulePacks }: { rulePacks: Option[] }) {
   const form = useActionForm(createTenantAction, { resetOnSuccess: true });
@@ -44,6 +44,17 @@ export function EditTenantForm({ tenant, rulePacks }: { tenant: TenantFields; ru
         />
       </div>
       <CheckboxGroup legend={`Rule-packs of ${tenant.key}`} name="rulePacks" options={rulePacks} defaultValues={tenant.rulePacks} error={form.fieldErrors.rulePacks} />
+      <SelectField
+        label={`Strong verification for ${tenant.key}`}
+        name="knowledgeOnlyStrong"
+        defaultValue={String(tenant.knowledgeOnlyStrong)}
+        options={[
+          { value: "false", label: "A one-time code plus a knowledge check (recommended)" },
+          { value: "true", label: "Also two different knowledge checks, without a code" },
+        ]}
+        error={form.fieldErrors.knowledgeOnlyStrong}
+        hint="Knowledge answers can be found or guessed; a code to a contact point on file proves possession."
+      />
       <SubmitButton pending={form.pending} variant="secondary" pendingText="Saving…">
         Save {tenant.name}
       </SubmitButton>
