@@ -1,5 +1,6 @@
 import type { AuditEvent } from "@/db/schema";
 import { Badge } from "@/components/ui/card";
+import { Table } from "@/components/ui/table";
 
 const when = (d: Date) => d.toISOString().replace("T", " ").slice(0, 19) + " UTC";
 
@@ -19,36 +20,23 @@ function Values({ label, values }: { label: string; values: unknown }) {
 export function AuditTrail({ events }: { events: AuditEvent[] }) {
   if (events.length === 0) return <p className="text-sm text-slate-700">No audit events.</p>;
   return (
-    <div className="overflow-x-auto">
-      <table className="w-full text-left text-xs">
-        <thead className="text-slate-700">
-          <tr>
-            <th scope="col" className="py-1 pr-3">When</th>
-            <th scope="col" className="py-1 pr-3">Who</th>
-            <th scope="col" className="py-1 pr-3">What</th>
-            <th scope="col" className="py-1 pr-3">Outcome</th>
-            <th scope="col" className="py-1">Details</th>
-          </tr>
-        </thead>
-        <tbody className="divide-y divide-slate-100 align-top">
-          {events.map((e) => (
-            <tr key={e.id}>
-              <td className="whitespace-nowrap py-1 pr-3 font-mono">{when(e.at)}</td>
-              <td className="py-1 pr-3">{e.actorLabel ?? e.actorType}</td>
-              <td className="py-1 pr-3 font-mono">{e.action}</td>
-              <td className="py-1 pr-3">
-                <Badge tone={e.outcome === "success" ? "good" : "bad"}>{e.outcome}</Badge>
-              </td>
-              <td className="space-x-2 py-1">
-                <Values label="before" values={e.before} />
-                <Values label="after" values={e.after} />
-                {e.reason ? <span className="text-slate-700">reason: {e.reason}</span> : null}
-                {e.ip ? <span className="text-slate-600">ip {e.ip}</span> : null}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table columns={["When", "Who", "What", "Outcome", "Details"]} dense>
+      {events.map((e) => (
+        <tr key={e.id}>
+          <td className="whitespace-nowrap py-1 pr-3 font-mono">{when(e.at)}</td>
+          <td className="py-1 pr-3">{e.actorLabel ?? e.actorType}</td>
+          <td className="py-1 pr-3 font-mono">{e.action}</td>
+          <td className="py-1 pr-3">
+            <Badge tone={e.outcome === "success" ? "good" : "bad"}>{e.outcome}</Badge>
+          </td>
+          <td className="space-x-2 py-1">
+            <Values label="before" values={e.before} />
+            <Values label="after" values={e.after} />
+            {e.reason ? <span className="text-slate-700">reason: {e.reason}</span> : null}
+            {e.ip ? <span className="text-slate-600">ip {e.ip}</span> : null}
+          </td>
+        </tr>
+      ))}
+    </Table>
   );
 }

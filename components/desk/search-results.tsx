@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { Badge } from "@/components/ui/card";
+import { Table } from "@/components/ui/table";
 import type { CustomerSearchHit } from "@/lib/customers/search";
 
 export function SearchResults({ query, results }: { query: string; results: CustomerSearchHit[] }) {
@@ -9,40 +10,25 @@ export function SearchResults({ query, results }: { query: string; results: Cust
         {results.length === 0 ? `No customers match “${query}”` : `${results.length} ${results.length === 1 ? "customer" : "customers"} match “${query}”`}
       </h2>
       {results.length > 0 ? (
-        <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white shadow-sm">
-          <table className="w-full text-left text-sm">
-            <thead className="bg-slate-50 text-slate-700">
-              <tr>
-                <th scope="col" className="px-3 py-2">Name</th>
-                <th scope="col" className="px-3 py-2">Reference</th>
-                <th scope="col" className="px-3 py-2">Tenant</th>
-                <th scope="col" className="px-3 py-2">Phone</th>
-                <th scope="col" className="px-3 py-2">Email</th>
-                <th scope="col" className="px-3 py-2">Town</th>
-                <th scope="col" className="px-3 py-2">Status</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {results.map((c) => (
-                <tr key={c.id} className="hover:bg-brand-50">
-                  <td className="px-3 py-2">
-                    <Link href={`/customers/${c.id}`} className="font-semibold text-brand-700 underline">
-                      {c.name}
-                    </Link>
-                  </td>
-                  <td className="px-3 py-2 font-mono">{c.ref}</td>
-                  <td className="px-3 py-2">{c.tenant.name}</td>
-                  <td className="px-3 py-2 font-mono">{c.phone ?? "—"}</td>
-                  <td className="px-3 py-2">{c.email ?? "—"}</td>
-                  <td className="px-3 py-2">{c.town ?? "—"}</td>
-                  <td className="px-3 py-2">
-                    <Badge tone={c.status === "active" ? "good" : "neutral"}>{c.status}</Badge>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={["Name", "Reference", "Tenant", "Phone", "Email", "Town", "Status"]} framed>
+          {results.map((c) => (
+            <tr key={c.id} className="hover:bg-brand-50">
+              <td className="px-3 py-2">
+                <Link href={`/customers/${c.id}`} className="font-semibold text-brand-700 underline">
+                  {c.name}
+                </Link>
+              </td>
+              <td className="px-3 py-2 font-mono">{c.ref}</td>
+              <td className="px-3 py-2">{c.tenant.name}</td>
+              <td className="px-3 py-2 font-mono">{c.phone ?? "—"}</td>
+              <td className="px-3 py-2">{c.email ?? "—"}</td>
+              <td className="px-3 py-2">{c.town ?? "—"}</td>
+              <td className="px-3 py-2">
+                <Badge tone={c.status === "active" ? "good" : "neutral"}>{c.status}</Badge>
+              </td>
+            </tr>
+          ))}
+        </Table>
       ) : (
         <p className="text-sm text-slate-700">Try the account reference, part of the name, the phone number or the email.</p>
       )}

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { Badge, Card } from "@/components/ui/card";
+import { Table } from "@/components/ui/table";
 import { getDb } from "@/db/client";
 import { API_SCOPES, listApiKeys } from "@/lib/api-keys/api-keys";
 import { requireStaff } from "@/lib/auth";
@@ -22,36 +23,20 @@ export default async function ApiKeysAdminPage() {
         <CreateApiKeyForm tenants={tenants.map((t) => ({ value: t.id, label: t.name }))} scopes={API_SCOPES.map((s) => ({ value: s, label: s }))} />
       </Card>
       <Card title="Keys" titleId="keys">
-        <div className="overflow-x-auto">
-          <table className="w-full text-left text-sm">
-            <thead className="text-slate-700">
-              <tr>
-                <th scope="col" className="py-2 pr-3">Name</th>
-                <th scope="col" className="py-2 pr-3">Tenant</th>
-                <th scope="col" className="py-2 pr-3">Starts with</th>
-                <th scope="col" className="py-2 pr-3">Scopes</th>
-                <th scope="col" className="py-2 pr-3">Created</th>
-                <th scope="col" className="py-2 pr-3">Last used</th>
-                <th scope="col" className="py-2 pr-3">Status</th>
-                <th scope="col" className="py-2"><span className="sr-only">Actions</span></th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100 align-top">
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td className="py-2 pr-3 font-medium">{k.name}</td>
-                  <td className="py-2 pr-3">{tenantName.get(k.tenantId) ?? "—"}</td>
-                  <td className="py-2 pr-3 font-mono">{k.prefix}…</td>
-                  <td className="py-2 pr-3 text-xs">{k.scopes.join(", ")}</td>
-                  <td className="py-2 pr-3">{day(k.createdAt)}</td>
-                  <td className="py-2 pr-3">{day(k.lastUsedAt)}</td>
-                  <td className="py-2 pr-3">{k.revokedAt ? <Badge tone="bad">revoked {day(k.revokedAt)}</Badge> : <Badge tone="good">active</Badge>}</td>
-                  <td className="py-2">{k.revokedAt ? null : <RevokeApiKeyForm apiKeyId={k.id} name={k.name} />}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table columns={["Name", "Tenant", "Starts with", "Scopes", "Created", "Last used", "Status", { hidden: "Actions" }]}>
+          {keys.map((k) => (
+            <tr key={k.id}>
+              <td className="px-3 py-2 font-medium">{k.name}</td>
+              <td className="px-3 py-2">{tenantName.get(k.tenantId) ?? "—"}</td>
+              <td className="px-3 py-2 font-mono">{k.prefix}…</td>
+              <td className="px-3 py-2 text-xs">{k.scopes.join(", ")}</td>
+              <td className="px-3 py-2">{day(k.createdAt)}</td>
+              <td className="px-3 py-2">{day(k.lastUsedAt)}</td>
+              <td className="px-3 py-2">{k.revokedAt ? <Badge tone="bad">revoked {day(k.revokedAt)}</Badge> : <Badge tone="good">active</Badge>}</td>
+              <td className="px-3 py-2">{k.revokedAt ? null : <RevokeApiKeyForm apiKeyId={k.id} name={k.name} />}</td>
+            </tr>
+          ))}
+        </Table>
       </Card>
     </div>
   );
