@@ -71,3 +71,20 @@ export const demoCustomers = [
   ...acmeCustomers.map((c, i) => ({ tenant: "acme" as const, ref: refOf("ACME", i), ...c })),
   ...globexCustomers.map((c, i) => ({ tenant: "globex" as const, ref: refOf("GLX", i), ...c })),
 ];
+
+/** Purposes of API.md "Demo data": marketing, profiling and sharing in both tenants; sale or share in globex. */
+export const demoPurposes = [
+  { key: "marketing", name: "Marketing", legalBasis: "consent", category: "marketing", channels: ["email", "sms", "phone", "post"], reviewIntervalDays: 730 },
+  { key: "profiling", name: "Profiling", legalBasis: "consent", category: "analytics", channels: ["email", "in_app"], reviewIntervalDays: 730 },
+  { key: "third_party_sharing", name: "Sharing with partners", legalBasis: "consent", category: "sharing", channels: ["email", "post"], reviewIntervalDays: 365 },
+] as const;
+
+export const globexOnlyPurposes = [
+  { key: "sale_or_share", name: "Sale or sharing of personal information", legalBasis: "consent", category: "sale_or_share", channels: ["email", "post", "in_app"], reviewIntervalDays: 365 },
+] as const;
+
+/** The script an agent reads and the text a web page shows, naming controller, purpose, processing and withdrawal. */
+export function demoNoticeText(tenantName: string, purposeName: string, kind: "script" | "web"): string {
+  const lead = kind === "script" ? `May ${tenantName} use your details for ${purposeName}?` : `${tenantName} would like to use your details for ${purposeName}.`;
+  return `${lead} ${tenantName} is the controller of your data. Purpose: ${purposeName}: we use your contact details and account history for it, on the channel you choose. You can withdraw your consent at any time, by phone, on your preferences page or by replying STOP, and it will not affect your service.`;
+}

@@ -1,6 +1,7 @@
 import { eq } from "drizzle-orm";
 import { systemActor } from "@/lib/actor";
 import { createApiKey, API_SCOPES } from "@/lib/api-keys/api-keys";
+import { createPurpose, publishNotice } from "@/lib/consent/catalogue";
 import { putCustomer } from "@/lib/customers/customers";
 import { storeSecurityAnswer } from "@/lib/identity/security-settings";
 import { env } from "@/lib/env";
@@ -8,7 +9,7 @@ import { createStaff } from "@/lib/staff/staff";
 import { createTenant } from "@/lib/tenants/tenants";
 import type { Db } from "./client";
 import { runAsCommand } from "./command";
-import { demoApiKeys, demoCustomers, DEMO_PASSWORD, demoSecurityAnswers, demoStaff, demoTenants } from "./demo-data";
+import { demoApiKeys, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes } from "./demo-data";
 import { tenants } from "./schema";
 
 /**
@@ -41,6 +42,14 @@ async function seedInto(db: Db): Promise<void> {
       password: DEMO_PASSWORD,
       tenantIds: s.tenants.map((k) => tenantIds[k]!),
     });
+  }
+  for (const t of demoTenants) {
+    for (const purpose of [...demoPurposes, ...(t.key === "globex" ? globexOnlyPurposes : [])]) {
+      await createPurpose(db, seeder, tenantIds[t.key]!, { ...purpose, channels: [...purpose.channels] });
+      for (const kind of ["script", "web"] as const) {
+        await publishNotice(db, seeder, tenantIds[t.key]!, { purposeKeys: [purpose.key], kind, language: "en", text: demoNoticeText(t.name, purpose.name, kind) });
+      }
+    }
   }
   for (const k of demoApiKeys) {
     await createApiKey(db, seeder, { tenantId: tenantIds[k.tenant]!, name: `Demo key (${k.tenant})`, scopes: [...API_SCOPES] }, k.key);

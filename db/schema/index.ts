@@ -6,3 +6,4 @@ export * from "./audit";
 export * from "./api-keys";
 export * from "./identity";
 export * from "./notifications";
+export * from "./consent";
