@@ -2,6 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as check } from "@/app/api/v1/consents/check/route";
 import { POST as recordConsent } from "@/app/api/v1/consents/route";
+import { GET as verify } from "@/app/api/v1/consents/verify/route";
+import { GET as customerConsents } from "@/app/api/v1/customers/[ref]/consents/route";
 import { GET as listPurposes } from "@/app/api/v1/purposes/route";
 import { queryRows, useConnection } from "@/db/client";
 import { consentEvents } from "@/db/schema";
@@ -87,11 +89,29 @@ describe("consent API", () => {
     expect(conflict.status).toBe(409);
   });
 
+  it("shows a customer's current consents and full history, oldest first, to their own tenant only", async () => {
+    await recordConsent(post({ customer: "ACME-0012", purpose: "marketing", channel: "sms", action: "grant", method: "web", notice: webNotice, occurredAt: "2026-01-01T09:00:00Z" }, ACME), noParams);
+    await recordConsent(post({ customer: "ACME-0012", purpose: "marketing", channel: "sms", action: "withdraw", method: "web", occurredAt: "2026-01-02T09:00:00Z" }, ACME), noParams);
+    const params = { params: Promise.resolve({ ref: "ACME-0012" }) };
+    const body = await (await customerConsents(get("/api/v1/customers/ACME-0012/consents", ACME), params)).json();
+    expect(body.current).toEqual([expect.objectContaining({ purpose: "marketing", channel: "sms", status: "withdrawn", since: "2026-01-02T09:00:00.000Z" })]);
+    expect(body.history.map((e: { action: string }) => e.action)).toEqual(["grant", "withdraw"]);
+    expect((await customerConsents(get("/api/v1/customers/ACME-0012/consents", GLOBEX), params)).status).toBe(404);
+  });
+
+  it("verifies the tenant's ledger (scope audit:read)", async () => {
+    const body = await (await verify(get("/api/v1/consents/verify", ACME), noParams)).json();
+    expect(body).toMatchObject({ ok: true });
+    expect(body.events).toBeGreaterThanOrEqual(4);
+    expect(body.customers).toBeGreaterThanOrEqual(3);
+  });
+
   it("needs the consent scopes", async () => {
     const acme = await tenantIdByKey(t.db, "acme");
     const { key } = await createApiKey(t.db, systemActor("test"), { tenantId: acme, name: "CRM", scopes: ["customers:read"] });
     expect((await recordConsent(post({ customer: "ACME-0010" }, key), noParams)).status).toBe(403);
     expect((await check(get("/api/v1/consents/check?customer=ACME-0010&purpose=marketing&channel=email", key), noParams)).status).toBe(403);
     expect((await listPurposes(get("/api/v1/purposes", "nope"), noParams)).status).toBe(401);
+    expect((await verify(get("/api/v1/consents/verify", key), noParams)).status).toBe(403);
   });
 });
