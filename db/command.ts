@@ -1,5 +1,6 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { describeError } from "@/lib/errors";
 import { connect, defaultTarget, type Connection } from "./client";
 
 /**
@@ -18,7 +19,7 @@ export function runAsCommand(moduleUrl: string, work: (connection: Connection) =
       await connection.close();
     }
   })().catch((error: unknown) => {
-    console.error(error);
+    console.error(describeError(error, { maxLength: 2000 }));
     process.exit(1);
   });
 }

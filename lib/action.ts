@@ -6,7 +6,7 @@ import { getDb, type Db } from "@/db/client";
 import type { StaffRole } from "@/db/schema";
 import type { StaffActor } from "@/lib/actor";
 import { currentStaff } from "@/lib/auth";
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError, fieldErrorsFromZod, type FieldError } from "@/lib/errors";
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError, describeError, fieldErrorsFromZod, type FieldError } from "@/lib/errors";
 
 /** What every server action answers, read with useActionState. */
 export type ActionResult<T = unknown> =
@@ -41,7 +41,7 @@ export function actionError(error: unknown): ActionResult<never> {
   if (error instanceof ForbiddenError || error instanceof ConflictError) return { ok: false, formError: error.message };
   if (error instanceof DomainError) return { ok: false, formError: error.message };
   const requestId = randomUUID();
-  console.error(`[action ${requestId}]`, error);
+  console.error(`[action ${requestId}] ${describeError(error)}`);
   return { ok: false, formError: `Something went wrong and nothing was saved. Reference: ${requestId}` };
 }
 

@@ -46,3 +46,30 @@ export function fieldErrorsFromZod(issues: readonly { path: readonly PropertyKey
     message: issue.message,
   }));
 }
+
+type DatabaseFailure = { code: string; table?: string; constraint?: string; column?: string; routine?: string };
+
+function isDatabaseFailure(error: unknown): error is DatabaseFailure {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}
+
+/**
+ * An unexpected error as it may be logged or stored: the innermost cause only (wrappers such as
+ * drizzle's "Failed query" repeat the statement and its parameters), with any given sensitive text
+ * blanked out, and short. A database error is told by its SQLSTATE and the names of what it concerns,
+ * never by its message, which can quote the offending value (an email, a phone number).
+ */
+export function describeError(error: unknown, { redact, maxLength = 500 }: { redact?: string; maxLength?: number } = {}): string {
+  let cause = error;
+  for (let depth = 0; depth < 10 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
+  let text: string;
+  if (isDatabaseFailure(cause)) {
+    const about = (["table", "constraint", "column", "routine"] as const).filter((k) => cause[k]).map((k) => `${k} ${cause[k]}`);
+    text = `database error ${cause.code}${about.length ? ` (${about.join(", ")})` : ""}`;
+  } else {
+    text = cause instanceof Error ? cause.message : String(cause);
+  }
+  if (redact) text = text.replaceAll(redact, "[message body]");
+  return text.slice(0, maxLength);
+}

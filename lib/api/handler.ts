@@ -4,7 +4,7 @@ import { getDb, type Db } from "@/db/client";
 import type { ApiKeyActor } from "@/lib/actor";
 import { authenticateApiKey, type ApiScope } from "@/lib/api-keys/api-keys";
 import { clientIp } from "@/lib/auth/request";
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
+import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError, describeError } from "@/lib/errors";
 import { once, requestFingerprint, type StoredAnswer } from "./idempotency";
 import { invalidInput, problem } from "./problem";
 
@@ -25,7 +25,7 @@ function problemFor(error: unknown): Response {
   if (error instanceof ConflictError) return problem(409, "Conflict", error.message);
   if (error instanceof DomainError) return problem(400, "Bad request", error.message);
   const requestId = randomUUID();
-  console.error(`[api ${requestId}]`, error);
+  console.error(`[api ${requestId}] ${describeError(error)}`);
   return problem(500, "Internal error", `Something went wrong and nothing was written. Reference: ${requestId}`);
 }
 

@@ -1,6 +1,7 @@
 import { and, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { outboxAttempts, outboxMessages, type OutboxMessage } from "@/db/schema";
+import { describeError } from "@/lib/errors";
 import { unseal } from "./sealed";
 import { transportsFromEnv, type Transports } from "./transports";
 
@@ -47,19 +48,6 @@ async function claimDueMessages(db: Db, now: Date, batchSize: number): Promise<O
     .returning();
 }
 
-/**
- * What went wrong, fit for the database and the logs: the innermost cause (wrappers such as drizzle's
- * "Failed query" repeat the statement's parameters, which may include the message), without the
- * message's text should the cause quote it, and short.
- */
-function describeFailure(error: unknown, clearBody?: string): string {
-  let cause = error;
-  for (let depth = 0; depth < 10 && cause instanceof Error && cause.cause !== undefined; depth++) cause = cause.cause;
-  let text = cause instanceof Error ? cause.message : String(cause);
-  if (clearBody) text = text.replaceAll(clearBody, "[message body]");
-  return text.slice(0, ERROR_MAX_LENGTH);
-}
-
 async function deliverOne(db: Db, transports: Transports, message: OutboxMessage, now: Date): Promise<Outcome> {
   const started = performance.now();
   let clearBody: string | undefined;
@@ -88,7 +76,7 @@ async function deliverOne(db: Db, transports: Transports, message: OutboxMessage
   const clearSensitiveBody = message.sensitive ? { body: null } : {};
 
   return db.transaction(async (tx) => {
-    const error = sent ? null : describeFailure(failure, clearBody);
+    const error = sent ? null : describeError(failure, { redact: clearBody, maxLength: ERROR_MAX_LENGTH });
     await tx.insert(outboxAttempts).values({ tenantId: message.tenantId, messageId: message.id, attemptedAt: now, ok: sent, error, durationMs });
     if (sent) {
       await tx.update(outboxMessages).set({ status: "delivered", deliveredAt: now, attempts, lockedUntil: null, ...clearSensitiveBody }).where(thisMessage);
@@ -145,7 +133,7 @@ export function startOutboxWorker(
   const timer = setInterval(() => {
     if (run) return;
     run = deliverUntilCaughtUp()
-      .catch((error: unknown) => console.error(`Outbox delivery run failed: ${describeFailure(error)}`))
+      .catch((error: unknown) => console.error(`Outbox delivery run failed: ${describeError(error)}`))
       .finally(() => {
         run = undefined;
       });
