@@ -125,7 +125,8 @@ describe("searchCustomers", () => {
       ...(await searchCustomers(t.db, agent, "glx-", 100)),
     ];
     expect(all.length).toBe(demoCustomers.length + 1); // ACME_0101 does not start with "acme-"
-    const json = JSON.stringify(all);
+    // Without the random ids, which could contain any digits.
+    const json = JSON.stringify(all.map(({ id: _id, ...hit }) => hit));
     for (const c of demoCustomers) {
       if (c.email) expect(json).not.toContain(c.email);
       if (c.address) expect(json).not.toContain(c.address.postcode);
