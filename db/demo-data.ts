@@ -5,8 +5,8 @@
 export const DEMO_PASSWORD = "demo-password";
 
 export const demoTenants = [
-  { key: "acme", name: "Acme Energy", rulePacks: ["uk_gdpr", "pecr"], defaultCountry: "GB", knowledgeOnlyStrong: false },
-  { key: "globex", name: "Globex Telecom", rulePacks: ["ccpa", "tcpa", "can_spam"], defaultCountry: "US", knowledgeOnlyStrong: false },
+  { key: "acme", name: "Acme Energy", rulePacks: ["uk_gdpr", "pecr"], defaultCountry: "GB", knowledgeOnlyStrong: false, emailDoubleOptIn: false },
+  { key: "globex", name: "Globex Telecom", rulePacks: ["ccpa", "tcpa", "can_spam"], defaultCountry: "US", knowledgeOnlyStrong: false, emailDoubleOptIn: true },
 ] as const;
 
 export const demoStaff = [

@@ -5,9 +5,9 @@ import { tenants } from "./tenants";
 
 export const legalBasis = pgEnum("legal_basis", ["consent", "legitimate_interests", "contract", "legal_obligation", "vital_interests", "public_task"]);
 export const consentChannel = pgEnum("consent_channel", ["email", "sms", "phone", "post", "in_app"]);
-export const consentAction = pgEnum("consent_action", ["grant", "refuse", "withdraw", "renew", "expire", "invalidate", "request_confirmation", "confirm"]);
+export const consentAction = pgEnum("consent_action", ["grant", "refuse", "withdraw", "renew", "expire", "invalidate", "request_confirmation", "confirm", "object"]);
 export const consentMethod = pgEnum("consent_method", ["verbal", "web", "written", "ivr", "api", "gpc", "import"]);
-export const consentStatus = pgEnum("consent_status", ["granted", "refused", "withdrawn", "expired", "pending_confirmation", "invalidated"]);
+export const consentStatus = pgEnum("consent_status", ["granted", "refused", "withdrawn", "expired", "pending_confirmation", "invalidated", "objected"]);
 export const noticeKind = pgEnum("notice_kind", ["script", "web"]);
 
 /** A tenant's reason for processing (`marketing`, `profiling`…). Consent never carries between tenants. */
@@ -127,10 +127,41 @@ export const consentState = pgTable(
     validUntil: timestamp("valid_until", { withTimezone: true }),
     contactPointHash: text("contact_point_hash"),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.customerId, t.purposeId, t.channel] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.customerId, t.purposeId, t.channel] }),
+    // The expiry sweep's work list: grants with an end date, across tenants.
+    index("consent_state_expiry_idx").on(t.validUntil).where(sql`${t.status} = 'granted' and ${t.validUntil} is not null`),
+  ],
+);
+
+/**
+ * A customer's report that consent recorded in their name was not theirs ("this wasn't me" in a
+ * receipt). The events it names are invalidated when it is made; supervisors review and close it.
+ */
+export const consentDisputes = pgTable(
+  "consent_disputes",
+  {
+    tenantId: uuid("tenant_id").notNull(),
+    id: uuid("id").notNull().defaultRandom(),
+    customerId: uuid("customer_id").notNull(),
+    interactionId: uuid("interaction_id"),
+    /** The events the customer disputed (each now followed by an `invalidate` event). */
+    eventIds: uuid("event_ids").array().notNull(),
+    reportedAt: timestamp("reported_at", { withTimezone: true }).notNull().defaultNow(),
+    ip: text("ip"),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+    closedBy: uuid("closed_by"),
+    closingNote: text("closing_note"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.id] }),
+    foreignKey({ columns: [t.tenantId, t.customerId], foreignColumns: [customers.tenantId, customers.id] }),
+    index("consent_disputes_open_idx").on(t.tenantId, t.closedAt, t.reportedAt),
+  ],
 );
 
 export type Purpose = typeof purposes.$inferSelect;
+export type ConsentDispute = typeof consentDisputes.$inferSelect;
 export type Notice = typeof notices.$inferSelect;
 export type ConsentEvent = typeof consentEvents.$inferSelect;
 export type ConsentChannel = (typeof consentChannel.enumValues)[number];

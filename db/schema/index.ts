@@ -7,3 +7,4 @@ export * from "./api-keys";
 export * from "./identity";
 export * from "./notifications";
 export * from "./consent";
+export * from "./webhooks";

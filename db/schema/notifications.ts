@@ -1,7 +1,7 @@
 import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { tenants } from "./tenants";
 
-export const outboxChannel = pgEnum("outbox_channel", ["email", "sms"]);
+export const outboxChannel = pgEnum("outbox_channel", ["email", "sms", "webhook"]);
 export const outboxStatus = pgEnum("outbox_status", ["pending", "sending", "delivered", "failed"]);
 
 /**

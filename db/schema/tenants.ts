@@ -13,6 +13,8 @@ export const tenants = pgTable("tenants", {
   defaultCountry: char("default_country", { length: 2 }).notNull(),
   /** Verification policy: whether two knowledge checks may reach the strong level without a code. */
   knowledgeOnlyStrong: boolean("knowledge_only_strong").notNull().default(false),
+  /** Email grants wait for the customer to follow a confirmation link (double opt-in) before they count. */
+  emailDoubleOptIn: boolean("email_double_opt_in").notNull().default(false),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

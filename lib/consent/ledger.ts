@@ -27,6 +27,7 @@ export const STATUS_AFTER: Record<ConsentAction, ConsentStatus> = {
   expire: "expired",
   invalidate: "invalidated",
   request_confirmation: "pending_confirmation",
+  object: "objected",
 };
 
 export type NewConsentEvent = {

@@ -23,7 +23,7 @@ describe("tenant administration", () => {
     const updated = await updateTenant(t.db, admin, input);
     expect(updated).toMatchObject({ name: "Acme Energy UK", defaultCountry: "GB", knowledgeOnlyStrong: true });
     const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, acme), eq(auditEvents.action, "tenant.updated")));
-    expect(event!.before).toMatchObject({ name: "Acme Energy", knowledgeOnlyStrong: false });
+    expect(event!.before).toMatchObject({ name: "Acme Energy", knowledgeOnlyStrong: false, emailDoubleOptIn: false });
     expect(event!.after).toMatchObject({ name: "Acme Energy UK", knowledgeOnlyStrong: true });
   });
 
@@ -41,7 +41,7 @@ describe("tenant administration", () => {
     expect((await t.db.select().from(tenants).where(eq(tenants.key, "initech"))).length).toBe(1);
     const supervisor = await signedInStaff(t.db, "supervisor@demo.test");
     await expect(createTenant(t.db, supervisor, { ...initech, key: "other" })).rejects.toBeInstanceOf(ForbiddenError);
-    await expect(updateTenant(t.db, supervisor, { tenantId: acme, name: "X", rulePacks: ["gdpr"], defaultCountry: "GB", knowledgeOnlyStrong: false })).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(updateTenant(t.db, supervisor, { tenantId: acme, name: "X", rulePacks: ["gdpr"], defaultCountry: "GB", knowledgeOnlyStrong: false, emailDoubleOptIn: false })).rejects.toBeInstanceOf(ForbiddenError);
   });
 
   it("lists every tenant to admins and only their own to others", async () => {

@@ -20,6 +20,8 @@ export const tenantFieldsSchema = z.object({
     .refine((c) => COUNTRIES.has(c), "Choose a country (two-letter ISO code such as GB or US)"),
   /** Verification policy: may two knowledge checks reach strong without a one-time code? Off by default (RULES.md G1). */
   knowledgeOnlyStrong: z.union([z.boolean(), z.stringbool()]).default(false),
+  /** Email grants count only once the customer follows a confirmation link (double opt-in). */
+  emailDoubleOptIn: z.union([z.boolean(), z.stringbool()]).default(false),
 });
 
 export const createTenantSchema = tenantFieldsSchema.extend({
@@ -76,7 +78,7 @@ export async function updateTenant(db: Db, actor: Actor, input: z.output<typeof 
       action: "tenant.updated",
       entityType: "tenant",
       entityId: tenantId,
-      before: { name: before.name, rulePacks: before.rulePacks, defaultCountry: before.defaultCountry, knowledgeOnlyStrong: before.knowledgeOnlyStrong },
+      before: { name: before.name, rulePacks: before.rulePacks, defaultCountry: before.defaultCountry, knowledgeOnlyStrong: before.knowledgeOnlyStrong, emailDoubleOptIn: before.emailDoubleOptIn },
       after: fields,
     });
     return after!;

@@ -7,7 +7,7 @@ import { useActionForm } from "@/components/ui/use-action-form";
 import { createTenantAction, updateTenantAction } from "../actions";
 
 type Option = { value: string; label: string };
-type TenantFields = { id: string; key: string; name: string; rulePacks: string[]; defaultCountry: string; knowledgeOnlyStrong: boolean };
+type TenantFields = { id: string; key: string; name: string; rulePacks: string[]; defaultCountry: string; knowledgeOnlyStrong: boolean; emailDoubleOptIn: boolean };
 
 export function CreateTenantForm({ rulePacks }: { rulePacks: Option[] }) {
   const form = useActionForm(createTenantAction, { resetOnSuccess: true });
@@ -54,6 +54,17 @@ export function EditTenantForm({ tenant, rulePacks }: { tenant: TenantFields; ru
         ]}
         error={form.fieldErrors.knowledgeOnlyStrong}
         hint="Knowledge answers can be found or guessed; a code to a contact point on file proves possession."
+      />
+      <SelectField
+        label={`Email consent for ${tenant.key}`}
+        name="emailDoubleOptIn"
+        defaultValue={String(tenant.emailDoubleOptIn)}
+        options={[
+          { value: "false", label: "Counts from when it is given" },
+          { value: "true", label: "Double opt-in: counts once the customer follows the link we email them" },
+        ]}
+        error={form.fieldErrors.emailDoubleOptIn}
+        hint="Double opt-in proves the address belongs to the person who agreed (expected in Germany, good practice elsewhere)."
       />
       <SubmitButton pending={form.pending} variant="secondary" pendingText="Saving…">
         Save {tenant.name}
