@@ -15,6 +15,7 @@ import {
 } from "@/db/schema";
 import { actorId, type Actor } from "@/lib/actor";
 import { ConflictError, NotFoundError } from "@/lib/errors";
+import { emitWebhook } from "@/lib/webhooks/webhooks";
 import { contactPointHash, eventHash, evidenceHash } from "./hashing";
 
 /** The state an action leaves a customer × purpose × channel in. */
@@ -62,7 +63,7 @@ export function contactPointFor(customer: { email: string | null; phone: string 
  */
 export async function appendConsentEvent(tx: Db, actor: Actor, input: NewConsentEvent, now = new Date()): Promise<ConsentEvent> {
   const [customer] = await tx
-    .select({ email: customers.email, phone: customers.phone, status: customers.status })
+    .select({ ref: customers.ref, email: customers.email, phone: customers.phone, status: customers.status })
     .from(customers)
     .where(and(eq(customers.tenantId, input.tenantId), eq(customers.id, input.customerId)))
     .for("update");
@@ -129,5 +130,15 @@ export async function appendConsentEvent(tx: Db, actor: Actor, input: NewConsent
       set: { status: state.status, eventId: state.eventId, since: state.since, validUntil: state.validUntil, contactPointHash: state.contactPointHash },
       setWhere: lte(consentState.since, state.since),
     });
+  await emitWebhook(tx, input.tenantId, "consent.changed", {
+    customer: customer.ref,
+    purpose: input.purpose.key,
+    channel: input.channel,
+    action: input.action,
+    status: state.status,
+    eventId: event.id,
+    occurredAt: input.occurredAt.toISOString(),
+    validUntil: event.validUntil?.toISOString() ?? null,
+  }, now);
   return stored!;
 }

@@ -4,6 +4,7 @@ import { customers, tenants, type Customer } from "@/db/schema";
 import { assertTenantAccess, tenantScope, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
+import { emitWebhook } from "@/lib/webhooks/webhooks";
 import { sameFieldValue } from "./compare";
 import { recordContactPointChanges } from "./contact-points";
 import { maskedCustomerFields } from "./masking";
@@ -131,6 +132,7 @@ export async function putCustomer(
       before: maskedCustomerFields(pick(existing, changed)),
       after: maskedCustomerFields(pick(values, changed)),
     });
+    await emitWebhook(tx, tenantId, "customer.updated", { customer: ref, version: updated!.version, changed });
     return { created: false, customer: updated! };
   });
 }

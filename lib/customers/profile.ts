@@ -10,6 +10,7 @@ import { requireVerification } from "@/lib/identity/verification";
 import { heldCall } from "@/lib/interactions/interactions";
 import { contactPointConfirmation, contactPointChangedNotice } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { emitWebhook } from "@/lib/webhooks/webhooks";
 import { sameFieldValue } from "./compare";
 import { recordContactPointChanges } from "./contact-points";
 import { maskEmail, maskPhone, maskedCustomerFields } from "./masking";
@@ -163,6 +164,7 @@ export async function updateProfile(db: Db, actor: Actor, input: ProfileUpdate, 
       after: maskedCustomerFields(pick(updated!)),
       reason: `caller verified (${level}), verification ${verification.id}`,
     });
+    await emitWebhook(tx, customer.tenantId, "customer.updated", { customer: customer.ref, version: updated!.version, changed }, now);
     return updated!;
   });
 }
@@ -223,6 +225,7 @@ export async function changeCustomerStatus(db: Db, actor: Actor, input: z.output
       after: { status: input.status },
       reason: input.reason,
     });
+    await emitWebhook(tx, customer.tenantId, "customer.updated", { customer: customer.ref, version: updated!.version, changed: ["status"] }, now);
     return updated!;
   });
 }

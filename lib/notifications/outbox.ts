@@ -4,7 +4,7 @@ import { seal } from "./sealed";
 
 export type NewMessage = {
   tenantId: string;
-  channel: "email" | "sms";
+  channel: "email" | "sms" | "webhook";
   template: string;
   recipient: string;
   subject?: string | null;
@@ -14,6 +14,9 @@ export type NewMessage = {
   customerId?: string | null;
   interactionId?: string | null;
 };
+
+/** Thrown by a transport when retrying cannot help (a disabled webhook endpoint): the worker fails the message at once. */
+export class UndeliverableError extends Error {}
 
 /** Retries stop after a day: a notice that has not arrived by then is reported as failed. */
 const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;

@@ -1,14 +1,15 @@
 import { desc, inArray } from "drizzle-orm";
 import { createTransport } from "nodemailer";
 import type { Db } from "@/db/client";
-import { devMailbox } from "@/db/schema";
+import { devMailbox, type OutboxMessage } from "@/db/schema";
 import { tenantScope, type Actor } from "@/lib/actor";
 import { env, type Env } from "@/lib/env";
+import { webhookTransport } from "@/lib/webhooks/delivery";
 import { seal, unseal } from "./sealed";
 
 /** One message as a transport sees it: the body in clear, opened from the outbox just before sending. */
 export type OutgoingMessage = {
-  channel: "email" | "sms";
+  channel: OutboxMessage["channel"];
   recipient: string;
   subject: string | null;
   body: string;
@@ -20,7 +21,11 @@ export type OutgoingMessage = {
 /** Delivers one message or throws; the worker records the outcome and retries. */
 export type Transport = { send(message: OutgoingMessage): Promise<void> };
 
-export type Transports = Record<OutgoingMessage["channel"], Transport>;
+/**
+ * Email and SMS depend on the settings; webhooks go out the same way in every mode, so a set without
+ * one (a test's) still delivers them with the worker's own (see worker.ts).
+ */
+export type Transports = { email: Transport; sms: Transport; webhook?: Transport };
 
 /** Development and tests: messages land in the dev_mailbox table, shown at /dev/mailbox. */
 export function devMailboxTransport(db: Db): Transport {
@@ -104,6 +109,8 @@ export function transportsFromEnv(db: Db, settings: TransportSettings = env): Tr
   return {
     email: settings.SMTP_URL ? smtpTransport(settings.SMTP_URL, settings.SMTP_FROM) : fallback("SMTP_URL"),
     sms: settings.SMS_HTTP_URL ? httpSmsTransport(settings.SMS_HTTP_URL, settings.SMS_HTTP_TOKEN) : fallback("SMS_HTTP_URL"),
+    // Never the dev mailbox: a tenant's own endpoint is the only place a webhook can go.
+    webhook: webhookTransport(db),
   };
 }
 
@@ -111,7 +118,8 @@ export type DevMailboxEntry = {
   id: string;
   tenantId: string;
   messageId: string;
-  channel: OutgoingMessage["channel"];
+  /** Webhooks never land here (see transportsFromEnv). */
+  channel: "email" | "sms";
   recipient: string;
   subject: string | null;
   /** In clear: the mailbox exists so that a developer can read what a customer would receive. */
@@ -130,5 +138,5 @@ export async function readDevMailbox(db: Db, actor: Actor, limit = 100): Promise
     .where(scope ? inArray(devMailbox.tenantId, scope) : undefined)
     .orderBy(desc(devMailbox.receivedAt))
     .limit(limit);
-  return rows.map((row) => ({ ...row, body: unseal(row.body) }));
+  return rows.flatMap((row) => (row.channel === "webhook" ? [] : [{ ...row, channel: row.channel, body: unseal(row.body) }]));
 }

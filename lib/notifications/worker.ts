@@ -2,6 +2,8 @@ import { and, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { outboxAttempts, outboxMessages, type OutboxMessage } from "@/db/schema";
 import { describeError } from "@/lib/errors";
+import { webhookTransport } from "@/lib/webhooks/delivery";
+import { UndeliverableError } from "./outbox";
 import { unseal } from "./sealed";
 import { transportsFromEnv, type Transports } from "./transports";
 
@@ -56,7 +58,8 @@ async function deliverOne(db: Db, transports: Transports, message: OutboxMessage
   try {
     if (message.body === null) throw new Error("the message has no body");
     clearBody = unseal(message.body);
-    await transports[message.channel].send({
+    const transport = message.channel === "webhook" ? (transports.webhook ?? webhookTransport(db)) : transports[message.channel];
+    await transport.send({
       channel: message.channel,
       recipient: message.recipient,
       subject: message.subject,
@@ -83,7 +86,7 @@ async function deliverOne(db: Db, transports: Transports, message: OutboxMessage
       return "delivered";
     }
     const nextAttemptAt = new Date(now.getTime() + retryDelayMs(attempts));
-    if (nextAttemptAt > message.giveUpAt) {
+    if (nextAttemptAt > message.giveUpAt || failure instanceof UndeliverableError) {
       await tx.update(outboxMessages).set({ status: "failed", attempts, lastError: error, lockedUntil: null, ...clearSensitiveBody }).where(thisMessage);
       return "failed";
     }
