@@ -9,6 +9,7 @@ import { NotFoundError, ValidationError, fieldErrorsFromZod, type FieldError } f
 import { toE164 } from "@/lib/customers/phone";
 import { emailAddress } from "@/lib/customers/schema";
 import { purposeByKey } from "./check";
+import { appendGrantAwaitingConfirmation, confirmationNeeded } from "./confirmation";
 import { STATUS_AFTER, appendConsentEvent } from "./ledger";
 
 /** A consent captured outside Attest (web form, IVR, import), as API.md's POST /api/v1/consents takes it. */
@@ -56,35 +57,35 @@ export async function recordExternalConsent(db: Db, actor: Actor, tenantId: stri
       else if (!notice.purposeKeys.includes(purpose.key)) errors.push({ path: "notice", message: `this notice does not cover the purpose '${purpose.key}'` });
     }
     const [customer] = input ? await tx.select().from(customers).where(and(eq(customers.tenantId, tenantId), eq(customers.ref, input.customer))) : [];
+    const [tenant] = await tx.select({ defaultCountry: tenants.defaultCountry, emailDoubleOptIn: tenants.emailDoubleOptIn }).from(tenants).where(eq(tenants.id, tenantId));
     let contactPoint: string | null = null;
     if (input?.contactPoint) {
-      const [tenant] = await tx.select({ defaultCountry: tenants.defaultCountry }).from(tenants).where(eq(tenants.id, tenantId));
       contactPoint = normaliseContactPoint(input.channel, input.contactPoint, tenant!.defaultCountry);
       if (!contactPoint) errors.push({ path: "contactPoint", message: `is not a valid ${input.channel === "email" ? "email address" : "phone number"} for the channel '${input.channel}'` });
     }
     if (errors.length || !input || !purpose) throw new ValidationError(errors);
     if (!customer) throw new NotFoundError(`No customer with ref '${input.customer}'.`);
 
-    const event: ConsentEvent = await appendConsentEvent(
-      tx,
-      actor,
-      {
-        tenantId,
-        customerId: customer.id,
-        purpose,
-        channel: input.channel,
-        action: input.action,
-        method: input.method,
-        noticeId: input.notice ?? null,
-        evidence: input.evidence ?? null,
-        occurredAt,
-        contactPoint,
-      },
-      now,
-    );
+    const newEvent = {
+      tenantId,
+      customerId: customer.id,
+      purpose,
+      channel: input.channel,
+      action: input.action,
+      method: input.method,
+      noticeId: input.notice ?? null,
+      evidence: input.evidence ?? null,
+      occurredAt,
+      contactPoint,
+    };
+    // Double opt-in and explicit consent (A8): the grant waits for the customer's confirmation link.
+    const confirmation = input.action === "grant" ? confirmationNeeded(tenant!, purpose, input.channel) : null;
+    const event: ConsentEvent = confirmation
+      ? await appendGrantAwaitingConfirmation(tx, actor, newEvent, confirmation, now)
+      : await appendConsentEvent(tx, actor, newEvent, now);
     await recordAudit(tx, actor, {
       tenantId,
-      action: `consent.${input.action}`,
+      action: `consent.${event.action}`,
       entityType: "consent_event",
       entityId: event.id,
       customerId: customer.id,
@@ -100,7 +101,7 @@ export async function recordExternalConsent(db: Db, actor: Actor, tenantId: stri
         method: input.method,
         occurredAt: event.occurredAt.toISOString(),
         validUntil: event.validUntil?.toISOString() ?? null,
-        status: STATUS_AFTER[input.action],
+        status: STATUS_AFTER[event.action],
         receiptUrl: `/api/v1/consents/${event.id}/receipt`,
       },
     };

@@ -36,3 +36,47 @@ export function callConfirmation(tenant: string, changes: string[], at: Date) {
     body: `${tenant}: thank you for your call on ${when(at)}. We made these changes:\n${changes.map((c) => `- ${c}`).join("\n")}\nIf anything here is wrong, call us on the number on our website.`,
   };
 }
+
+/** How a consent channel reads in a sentence ("Marketing by SMS"). */
+export const CONSENT_CHANNEL_WORDS = { email: "email", sms: "SMS", phone: "phone", post: "post", in_app: "in-app message" } as const;
+
+type ConsentWordsAction = "grant" | "renew" | "confirm" | "refuse" | "withdraw" | "object" | "request_confirmation" | "invalidate" | "expire";
+
+/** One consent decision in plain words, as the customer made it ("You agreed to Marketing by SMS"). */
+export function consentDecisionWords(action: ConsentWordsAction, purposeName: string, channel: keyof typeof CONSENT_CHANNEL_WORDS): string {
+  const what = `${purposeName} by ${CONSENT_CHANNEL_WORDS[channel]}`;
+  switch (action) {
+    case "grant":
+    case "renew":
+    case "confirm":
+      return `You agreed to ${what}`;
+    case "refuse":
+      return `You refused ${what}`;
+    case "withdraw":
+      return `You withdrew your consent to ${what}`;
+    case "object":
+      return "You objected to all marketing";
+    case "request_confirmation":
+      return `Awaiting your confirmation: ${what}`;
+    case "invalidate":
+      return `Cancelled as not yours: ${what}`;
+    case "expire":
+      return `Your consent to ${what} expired`;
+  }
+}
+
+/** The double opt-in or explicit-consent link (sensitive: it carries a signed token). */
+export function consentConfirmationRequest(tenant: string, what: string, url: string, explicit: boolean) {
+  return {
+    subject: `Please confirm: ${what} with ${tenant}`,
+    body: `${tenant}: ${explicit ? "you gave your explicit consent to" : "you asked to receive"} ${what}. It only counts once you confirm it here (link valid 7 days): ${url}\nIf this wasn't you, ignore this message and nothing changes.`,
+  };
+}
+
+/** The consent receipt after a call (RULES.md A7): each decision with its time, and "this wasn't me". */
+export function consentReceipt(tenant: string, decisions: { at: Date; words: string }[], disputeUrl: string, callAt: Date) {
+  return {
+    subject: `Your consent choices with ${tenant}`,
+    body: `${tenant}: during your call on ${when(callAt)} we recorded these choices:\n${decisions.map((d) => `- ${when(d.at)}: ${d.words}`).join("\n")}\nYou can change your mind at any time. If this wasn't you, tell us here (link valid 30 days): ${disputeUrl}`,
+  };
+}
