@@ -1,32 +1,101 @@
-import { asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { consentEvents } from "@/db/schema";
+import { consentEvents, customers, purposes, type ConsentChannel } from "@/db/schema";
+import { assertRole, assertTenantAccess, type Actor } from "@/lib/actor";
+import { recordAudit } from "@/lib/audit/audit";
 import { eventHash } from "./hashing";
 
 export type LedgerVerification = { ok: true; events: number; customers: number } | { ok: false; events: number; customers: number; brokenEventId: string };
 
+type ChainLink = { customerId: string; chainSeq: number; hash: string };
+
+/** Rows read at a time: a tenant's ledger can hold millions of events, never all in memory at once. */
+export const VERIFY_PAGE_SIZE = 5_000;
+
 /**
- * Recomputes every hash of the tenant's ledger, customer by customer in chain order. An event changed
- * or removed behind the application's back (with the trigger disabled) breaks its own hash or the
- * link of the next event.
+ * Recomputes every hash of the tenant's ledger, customer by customer in chain order, reading it a page
+ * at a time (keyset on customer and chain position, the order of the chain's unique index). An event
+ * changed or removed behind the application's back (with the trigger disabled) breaks its own hash or
+ * the link of the next event. `events` and `customers` count the tenant's whole ledger.
  */
-export async function verifyLedger(db: Db, tenantId: string): Promise<LedgerVerification> {
-  const events = await db
-    .select()
-    .from(consentEvents)
-    .where(eq(consentEvents.tenantId, tenantId))
-    .orderBy(asc(consentEvents.customerId), asc(consentEvents.chainSeq));
-  let previous: { customerId: string; chainSeq: number; hash: string } | null = null;
-  const customers = new Set<string>();
-  for (const event of events) {
-    customers.add(event.customerId);
-    const first = previous?.customerId !== event.customerId;
-    const expectedPrev = first ? null : previous!.hash;
-    const expectedSeq = first ? 1 : previous!.chainSeq + 1;
-    if (event.prevHash !== expectedPrev || event.chainSeq !== expectedSeq || eventHash(event) !== event.hash) {
-      return { ok: false, events: events.length, customers: customers.size, brokenEventId: event.id };
+export async function verifyLedger(db: Db, tenantId: string, { pageSize = VERIFY_PAGE_SIZE }: { pageSize?: number } = {}): Promise<LedgerVerification> {
+  let previous: ChainLink | null = null;
+  let events = 0;
+  let customerCount = 0;
+  for (;;) {
+    const page = await db
+      .select()
+      .from(consentEvents)
+      .where(
+        and(
+          eq(consentEvents.tenantId, tenantId),
+          previous ? sql`(${consentEvents.customerId}, ${consentEvents.chainSeq}) > (${previous.customerId}::uuid, ${previous.chainSeq}::integer)` : undefined,
+        ),
+      )
+      .orderBy(asc(consentEvents.customerId), asc(consentEvents.chainSeq))
+      .limit(pageSize);
+    for (const event of page) {
+      const first: boolean = previous?.customerId !== event.customerId;
+      const expectedPrev: string | null = first ? null : previous!.hash;
+      const expectedSeq: number = first ? 1 : previous!.chainSeq + 1;
+      if (event.prevHash !== expectedPrev || event.chainSeq !== expectedSeq || eventHash(event) !== event.hash) {
+        return { ok: false, ...(await ledgerSize(db, tenantId)), brokenEventId: event.id };
+      }
+      events += 1;
+      if (first) customerCount += 1;
+      previous = { customerId: event.customerId, chainSeq: event.chainSeq, hash: event.hash };
     }
-    previous = event;
+    if (page.length < pageSize) return { ok: true, events, customers: customerCount };
   }
-  return { ok: true, events: events.length, customers: customers.size };
+}
+
+async function ledgerSize(db: Db, tenantId: string): Promise<{ events: number; customers: number }> {
+  const [size] = await db
+    .select({ events: sql<number>`count(*)::integer`, customers: sql<number>`count(distinct ${consentEvents.customerId})::integer` })
+    .from(consentEvents)
+    .where(eq(consentEvents.tenantId, tenantId));
+  return { events: Number(size?.events ?? 0), customers: Number(size?.customers ?? 0) };
+}
+
+export type BrokenEvent = { id: string; customerId: string; customerRef: string | null; purpose: string | null; channel: ConsentChannel; occurredAt: Date };
+
+export type LedgerCheck = LedgerVerification & { tenantId: string; checkedAt: Date; broken: BrokenEvent | null };
+
+/**
+ * A supervisor's (or admin's) "Verify ledger" for a tenant they work for. Every run is audited
+ * (`consent.ledger_verified`); a broken chain is recorded as a failure, a security event to follow up.
+ */
+export async function verifyTenantLedger(db: Db, actor: Actor, input: { tenantId: string }, now = new Date()): Promise<LedgerCheck> {
+  assertRole(actor, "supervisor", "admin");
+  assertTenantAccess(actor, input.tenantId);
+  const { tenantId } = input;
+  const result = await verifyLedger(db, tenantId);
+  let broken: BrokenEvent | null = null;
+  if (!result.ok) {
+    const [row] = await db
+      .select({
+        id: consentEvents.id,
+        customerId: consentEvents.customerId,
+        customerRef: customers.ref,
+        purpose: purposes.key,
+        channel: consentEvents.channel,
+        occurredAt: consentEvents.occurredAt,
+      })
+      .from(consentEvents)
+      .leftJoin(customers, and(eq(customers.tenantId, consentEvents.tenantId), eq(customers.id, consentEvents.customerId)))
+      .leftJoin(purposes, and(eq(purposes.tenantId, consentEvents.tenantId), eq(purposes.id, consentEvents.purposeId)))
+      .where(and(eq(consentEvents.tenantId, tenantId), eq(consentEvents.id, result.brokenEventId)));
+    broken = row ?? null;
+  }
+  await recordAudit(db, actor, {
+    tenantId,
+    action: "consent.ledger_verified",
+    entityType: "consent_ledger",
+    entityId: result.ok ? null : result.brokenEventId,
+    customerId: broken?.customerId ?? null,
+    after: { ok: result.ok, events: result.events, customers: result.customers, ...(result.ok ? {} : { brokenEventId: result.brokenEventId }) },
+    reason: result.ok ? null : "hash chain broken: an event was changed or removed outside the application",
+    outcome: result.ok ? "success" : "failure",
+  });
+  return { ...result, tenantId, checkedAt: now, broken };
 }
