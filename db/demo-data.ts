@@ -76,7 +76,7 @@ export const demoCustomers = [
 export const demoPurposes = [
   { key: "marketing", name: "Marketing", legalBasis: "consent", category: "marketing", channels: ["email", "sms", "phone", "post"], reviewIntervalDays: 730 },
   { key: "profiling", name: "Profiling", legalBasis: "consent", category: "analytics", channels: ["email", "in_app"], reviewIntervalDays: 730 },
-  { key: "third_party_sharing", name: "Sharing with partners", legalBasis: "consent", category: "sharing", channels: ["email", "post"], reviewIntervalDays: 365 },
+  { key: "third_party_sharing", name: "Sharing with partners", legalBasis: "consent", category: "sharing", channels: ["email", "post"], reviewIntervalDays: 365, validForDays: 365 },
 ] as const;
 
 export const globexOnlyPurposes = [
@@ -88,3 +88,45 @@ export function demoNoticeText(tenantName: string, purposeName: string, kind: "s
   const lead = kind === "script" ? `May ${tenantName} use your details for ${purposeName}?` : `${tenantName} would like to use your details for ${purposeName}.`;
   return `${lead} ${tenantName} is the controller of your data. Purpose: ${purposeName}: we use your contact details and account history for it, on the channel you choose. You can withdraw your consent at any time, by phone, on your preferences page or by replying STOP, and it will not affect your service.`;
 }
+
+/**
+ * Consent captured outside the desk (web forms, IVR, letters), as the client brands' systems send it
+ * through the consent API: a spread of grants, refusals, withdrawals, a lapsed grant (sharing lasts a
+ * year), a review that is due, a CCPA opt-out and a grant awaiting double opt-in (globex).
+ */
+export const demoConsentHistory = [
+  { ref: "ACME-0002", purpose: "marketing", channel: "email", action: "grant", method: "web", occurredAt: "2024-06-01T10:15:00Z" },
+  { ref: "ACME-0002", purpose: "profiling", channel: "email", action: "refuse", method: "web", occurredAt: "2024-06-01T10:15:00Z" },
+  { ref: "ACME-0003", purpose: "marketing", channel: "sms", action: "grant", method: "ivr", occurredAt: "2025-02-10T17:42:00Z" },
+  { ref: "ACME-0003", purpose: "marketing", channel: "email", action: "grant", method: "web", occurredAt: "2025-02-10T17:45:00Z" },
+  { ref: "ACME-0003", purpose: "marketing", channel: "sms", action: "withdraw", method: "web", occurredAt: "2025-09-15T08:03:00Z" },
+  { ref: "ACME-0005", purpose: "third_party_sharing", channel: "email", action: "grant", method: "written", occurredAt: "2024-09-01T09:00:00Z" },
+  { ref: "ACME-0009", purpose: "marketing", channel: "email", action: "grant", method: "web", occurredAt: "2025-05-01T19:20:00Z" },
+  { ref: "GLX-0002", purpose: "sale_or_share", channel: "email", action: "refuse", method: "web", occurredAt: "2026-08-01T16:00:00Z" },
+  { ref: "GLX-0003", purpose: "marketing", channel: "email", action: "grant", method: "web", occurredAt: "2026-11-20T12:30:00Z" },
+  { ref: "GLX-0004", purpose: "marketing", channel: "sms", action: "grant", method: "written", occurredAt: "2025-11-01T15:00:00Z" },
+  { ref: "GLX-0004", purpose: "marketing", channel: "phone", action: "grant", method: "written", occurredAt: "2025-11-01T15:00:00Z" },
+] as const;
+
+/** Calls taken on the desk by the demo agent: verbal answers with the call's recording, and an objection. */
+export const demoCalls = [
+  {
+    ref: "ACME-0004",
+    recordingRef: "REC-ACME-DEMO-0001",
+    verifyDateOfBirth: "1969-01-21",
+    answers: [
+      { purpose: "marketing", channel: "phone", decision: "grant" },
+      { purpose: "third_party_sharing", channel: "email", decision: "refuse" },
+    ],
+    objectsToMarketing: false,
+    summary: "Customer agreed to marketing calls after hearing the script; declined partner sharing.",
+  },
+  {
+    ref: "ACME-0009",
+    recordingRef: "REC-ACME-DEMO-0002",
+    verifyDateOfBirth: null,
+    answers: [],
+    objectsToMarketing: true,
+    summary: "Customer asked us to stop all marketing.",
+  },
+] as const;

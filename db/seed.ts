@@ -1,16 +1,20 @@
-import { eq } from "drizzle-orm";
-import { systemActor } from "@/lib/actor";
+import { and, eq, sql } from "drizzle-orm";
+import { systemActor, type StaffActor } from "@/lib/actor";
 import { createApiKey, API_SCOPES } from "@/lib/api-keys/api-keys";
+import { recordCallConsent, recordMarketingObjection } from "@/lib/consent/capture";
 import { createPurpose, publishNotice } from "@/lib/consent/catalogue";
+import { recordExternalConsent } from "@/lib/consent/record";
 import { putCustomer } from "@/lib/customers/customers";
 import { storeSecurityAnswer } from "@/lib/identity/security-settings";
+import { checkKnowledge } from "@/lib/identity/verification";
+import { endCall, startCall } from "@/lib/interactions/interactions";
 import { env } from "@/lib/env";
 import { createStaff } from "@/lib/staff/staff";
 import { createTenant } from "@/lib/tenants/tenants";
 import type { Db } from "./client";
 import { runAsCommand } from "./command";
-import { demoApiKeys, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes } from "./demo-data";
-import { tenants } from "./schema";
+import { demoApiKeys, demoCalls, demoConsentHistory, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes } from "./demo-data";
+import { customers, notices, tenants } from "./schema";
 
 /**
  * Seeds the demo (API.md "Demo data") into an empty database, through the same domain code the
@@ -34,14 +38,17 @@ async function seedInto(db: Db): Promise<void> {
     const tenant = await createTenant(db, seeder, { ...t, rulePacks: [...t.rulePacks] });
     tenantIds[t.key] = tenant.id;
   }
+  const staffIds: Record<string, string> = {};
   for (const s of demoStaff) {
-    await createStaff(db, seeder, {
+    staffIds[s.email] = (
+      await createStaff(db, seeder, {
       email: s.email,
       name: s.name,
       role: s.role,
       password: DEMO_PASSWORD,
-      tenantIds: s.tenants.map((k) => tenantIds[k]!),
-    });
+        tenantIds: s.tenants.map((k) => tenantIds[k]!),
+      })
+    ).id;
   }
   for (const t of demoTenants) {
     for (const purpose of [...demoPurposes, ...(t.key === "globex" ? globexOnlyPurposes : [])]) {
@@ -58,6 +65,47 @@ async function seedInto(db: Db): Promise<void> {
     const { customer } = await putCustomer(db, seeder, tenantIds[tenant]!, ref, fields);
     const security = demoSecurityAnswers[ref];
     if (security) await storeSecurityAnswer(db, customer, security.question, security.answer);
+  }
+  const agent = demoStaff[0];
+  await seedDemoConsents(db, tenantIds, {
+    type: "staff",
+    id: staffIds[agent.email]!,
+    email: agent.email,
+    name: agent.name,
+    role: agent.role,
+    tenantIds: agent.tenants.map((k) => tenantIds[k]!),
+    sessionId: "demo-seed",
+    ip: null,
+  });
+}
+
+/** The demo's consents, recorded through the consent API's domain code and the agent desk's. */
+async function seedDemoConsents(db: Db, tenantIds: Record<string, string>, agent: StaffActor): Promise<void> {
+  const tenantOf = (ref: string) => tenantIds[ref.startsWith("ACME") ? "acme" : "globex"]!;
+  const noticeFor = async (tenantId: string, purpose: string, kind: "script" | "web") => {
+    const [notice] = await db
+      .select({ id: notices.id })
+      .from(notices)
+      .where(and(eq(notices.tenantId, tenantId), eq(notices.kind, kind), sql`${purpose} = any(${notices.purposeKeys})`));
+    return notice!.id;
+  };
+  for (const c of demoConsentHistory) {
+    const tenantId = tenantOf(c.ref);
+    const notice = c.action === "grant" ? await noticeFor(tenantId, c.purpose, "web") : undefined;
+    await recordExternalConsent(db, systemActor(`demo ${c.method} capture`), tenantId, { customer: c.ref, purpose: c.purpose, channel: c.channel, action: c.action, method: c.method, notice, occurredAt: c.occurredAt });
+  }
+  for (const c of demoCalls) {
+    const tenantId = tenantOf(c.ref);
+    const [customer] = await db.select({ id: customers.id }).from(customers).where(and(eq(customers.tenantId, tenantId), eq(customers.ref, c.ref)));
+    const call = await startCall(db, agent, { customerId: customer!.id, recordingRef: c.recordingRef });
+    const inCall = { interactionId: call.id, customerId: customer!.id };
+    if (c.verifyDateOfBirth) await checkKnowledge(db, agent, { ...inCall, kind: "date_of_birth", answer: c.verifyDateOfBirth });
+    for (const a of c.answers) {
+      const noticeId = a.decision === "grant" ? await noticeFor(tenantId, a.purpose, "script") : undefined;
+      await recordCallConsent(db, agent, { ...inCall, purpose: a.purpose, channel: a.channel, decision: a.decision, noticeId });
+    }
+    if (c.objectsToMarketing) await recordMarketingObjection(db, agent, inCall);
+    await endCall(db, agent, { interactionId: call.id, disposition: "resolved", summary: c.summary });
   }
 }
 

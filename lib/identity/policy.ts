@@ -29,6 +29,8 @@ export const FACTOR_LABELS: Record<VerificationFactorKind, string> = {
 export const REQUIRED_LEVEL = {
   reveal_personal_data: "basic",
   view_marketing_preferences: "basic",
+  /** Who is agreeing must be known; refusing, withdrawing or objecting needs no check at all. */
+  record_consent: "basic",
   change_name: "basic",
   change_date_of_birth: "basic",
   change_language: "basic",

@@ -2,6 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { staffAction } from "@/lib/action";
+import { callConsentSchema, objectionSchema, recordCallConsent, recordContactRevocation, recordMarketingObjection, revocationSchema } from "@/lib/consent/capture";
 import { changeCustomerStatus, profileUpdateSchema, revealField, revealSchema, statusChangeSchema, updateProfile } from "@/lib/customers/profile";
 import {
   resetMultiFactor,
@@ -98,4 +99,27 @@ export const securityQuestionAction = staffAction({ roles: CALL_HANDLERS, schema
   await setSecurityQuestion(db, actor, input);
   refreshCustomerPage();
   return { message: "Security question saved; the customer has been told." };
+});
+
+const DECISION_WORDS = { grant: "agreed to", refuse: "refused", withdraw: "withdrew" } as const;
+
+export const recordConsentAction = staffAction({ roles: CALL_HANDLERS, schema: callConsentSchema }, async (input, actor, db) => {
+  const captured = await recordCallConsent(db, actor, input);
+  refreshCustomerPage();
+  const what = `${input.purpose.replaceAll("_", " ")} by ${input.channel}`;
+  if (captured.alreadyRecorded) return { message: `Already recorded in this call: ${what}.` };
+  if (captured.awaitingConfirmation) return { message: `Recorded: a confirmation link is on its way to the customer; ${what} counts once they confirm.` };
+  return { message: `Recorded: the customer ${DECISION_WORDS[input.decision]} ${what}.` };
+});
+
+export const objectionAction = staffAction({ roles: CALL_HANDLERS, schema: objectionSchema }, async (input, actor, db) => {
+  const { recorded } = await recordMarketingObjection(db, actor, input);
+  refreshCustomerPage();
+  return { message: recorded ? "Objection recorded: all marketing has stopped on every channel." : "Already recorded in this call." };
+});
+
+export const revocationAction = staffAction({ roles: CALL_HANDLERS, schema: revocationSchema }, async (input, actor, db) => {
+  const { recorded } = await recordContactRevocation(db, actor, input);
+  refreshCustomerPage();
+  return { message: recorded ? `Revocation recorded: ${recorded} consent${recorded === 1 ? "" : "s"} withdrawn, effective now.` : "Already recorded in this call." };
 });

@@ -8,6 +8,7 @@ import { Badge, Card } from "@/components/ui/card";
 import { getDb } from "@/db/client";
 import { customerSecurity, tenants, type PostalAddress } from "@/db/schema";
 import { customerAuditTrail } from "@/lib/audit/audit";
+import { consentPanel } from "@/lib/consent/panel";
 import { requireStaff } from "@/lib/auth";
 import { getCustomer } from "@/lib/customers/customers";
 import { maskAddress, maskDateOfBirth, maskEmail, maskPhone } from "@/lib/customers/masking";
@@ -15,6 +16,7 @@ import { NotFoundError } from "@/lib/errors";
 import { verificationState } from "@/lib/identity/verification";
 import { customerInteractions, DISPOSITION_LABELS, openCallWith } from "@/lib/interactions/interactions";
 import { endCallAction, startCallAction } from "./actions";
+import { ConsentPanel } from "./consent-panel";
 import { CustomerDetails } from "./customer-details";
 import { ProfileForm, StatusForm } from "./profile-forms";
 import { SecurityPanel } from "./security-panel";
@@ -34,8 +36,8 @@ export default async function CustomerPage({ params, searchParams }: { params: P
     throw error;
   });
   const seesAudit = staff.role === "supervisor" || staff.role === "admin";
-  const [[tenant], history, openCall, audit, [security]] = await Promise.all([
-    db.select({ name: tenants.name, defaultCountry: tenants.defaultCountry }).from(tenants).where(eq(tenants.id, customer.tenantId)),
+  const [[tenant], history, openCall, audit, [security], consents] = await Promise.all([
+    db.select({ name: tenants.name, defaultCountry: tenants.defaultCountry, emailDoubleOptIn: tenants.emailDoubleOptIn }).from(tenants).where(eq(tenants.id, customer.tenantId)),
     customerInteractions(db, staff, customer),
     openCallWith(db, staff, customer),
     seesAudit ? customerAuditTrail(db, staff, customer.tenantId, customer.id) : Promise.resolve([]),
@@ -43,6 +45,7 @@ export default async function CustomerPage({ params, searchParams }: { params: P
       .select({ question: customerSecurity.securityQuestion })
       .from(customerSecurity)
       .where(and(eq(customerSecurity.tenantId, customer.tenantId), eq(customerSecurity.customerId, customer.id))),
+    consentPanel(db, staff, customer),
   ]);
   const verification = openCall ? await verificationState(db, staff, openCall.id) : null;
   const verified = verification !== null && verification.level !== "none";
@@ -128,6 +131,10 @@ export default async function CustomerPage({ params, searchParams }: { params: P
           </Card>
         </div>
       ) : null}
+
+      <Card title="Consent" titleId="consent">
+        <ConsentPanel panel={consents} call={inCall} recordingRef={openCall?.recordingRef ?? null} canGrant={verified} doubleOptIn={tenant?.emailDoubleOptIn ?? false} />
+      </Card>
 
       <Card title="Interaction history" titleId="history">
         <InteractionHistory interactions={history} />
