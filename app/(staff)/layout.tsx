@@ -47,6 +47,9 @@ export default async function StaffLayout({ children }: { children: ReactNode })
                 <Link href="/admin/api-keys" className="text-slate-700 hover:text-brand-700">
                   API keys
                 </Link>
+                <Link href="/admin/webhooks" className="text-slate-700 hover:text-brand-700">
+                  Webhooks
+                </Link>
               </>
             ) : null}
           </nav>

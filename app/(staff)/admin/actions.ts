@@ -5,6 +5,7 @@ import { staffAction } from "@/lib/action";
 import { apiKeyIdSchema, createApiKey, createApiKeySchema, revokeApiKey } from "@/lib/api-keys/api-keys";
 import { createStaff, createStaffSchema, staffIdSchema, unlockStaff, updateStaff, updateStaffSchema } from "@/lib/staff/staff";
 import { createTenant, createTenantSchema, updateTenant, updateTenantSchema } from "@/lib/tenants/tenants";
+import { disableWebhookEndpoint, registerWebhookEndpoint, registerWebhookEndpointSchema, webhookEndpointIdSchema } from "@/lib/webhooks/webhooks";
 
 const ADMIN = ["admin"] as const;
 
@@ -49,4 +50,17 @@ export const revokeApiKeyAction = staffAction({ roles: ADMIN, schema: apiKeyIdSc
   await revokeApiKey(db, actor, input.apiKeyId);
   revalidatePath("/admin/api-keys");
   return { message: "Revoked. Calls with this key now answer 401." };
+});
+
+/** The signing secret is in the answer this once; it is kept only sealed, for signing. */
+export const registerWebhookEndpointAction = staffAction({ roles: ADMIN, schema: registerWebhookEndpointSchema }, async (input, actor, db) => {
+  const { secret } = await registerWebhookEndpoint(db, actor, input);
+  revalidatePath("/admin/webhooks");
+  return { secret, url: input.url };
+});
+
+export const disableWebhookEndpointAction = staffAction({ roles: ADMIN, schema: webhookEndpointIdSchema }, async (input, actor, db) => {
+  await disableWebhookEndpoint(db, actor, input.endpointId);
+  revalidatePath("/admin/webhooks");
+  return { message: "Disabled. Nothing more is sent to this endpoint." };
 });
