@@ -64,7 +64,7 @@ describe("consent confirmation: double opt-in and explicit consent (A8)", () => 
     useConnection(t.connection);
     notice.globex = await noticeFor(GLOBEX, "marketing");
     notice.acme = await noticeFor(ACME, "marketing");
-  });
+  }, 120_000);
   afterAll(() => t.close());
 
   it("needs confirmation for email grants on a double opt-in tenant and for every special-category grant", () => {

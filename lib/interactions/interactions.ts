@@ -4,6 +4,7 @@ import type { Db } from "@/db/client";
 import { callDisposition, customers, interactions, staffUsers, tenants, type Customer, type Interaction } from "@/db/schema";
 import { assertRole, assertTenantAccess, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
+import { sendConsentReceipt } from "@/lib/consent/receipts";
 import { maskPhone } from "@/lib/customers/masking";
 import { getCustomer } from "@/lib/customers/customers";
 import { toE164 } from "@/lib/customers/phone";
@@ -106,6 +107,7 @@ export async function endCall(db: Db, actor: Actor, input: z.output<typeof endCa
     });
     const changes = await changesDuringCall(tx, call);
     await sendCallConfirmation(tx, call, changes, ended!.endedAt!);
+    await sendConsentReceipt(tx, call, ended!.endedAt!);
     return { ...ended!, changes };
   });
 }

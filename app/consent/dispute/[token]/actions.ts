@@ -1,0 +1,19 @@
+"use server";
+
+import { getDb } from "@/db/client";
+import { reportDispute } from "@/lib/consent/disputes";
+import { linkProblem, requestMeta, type LinkActionState } from "../../link-action";
+
+export async function reportDisputeAction(_previous: LinkActionState, form: FormData): Promise<LinkActionState> {
+  try {
+    const result = await reportDispute(await getDb(), String(form.get("token") ?? ""), await requestMeta());
+    return result.status === "reported"
+      ? {
+          ok: true,
+          message: `Thank you for telling us. ${result.invalidated > 0 ? "The choices recorded in that call no longer count, and" : "Nothing recorded in that call still counts, and"} a supervisor at ${result.tenantName} will review what happened.`,
+        }
+      : { ok: true, message: `You have already reported this call. A supervisor at ${result.tenantName} is reviewing it.` };
+  } catch (error) {
+    return { ok: false, error: linkProblem(error) };
+  }
+}

@@ -1,0 +1,27 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { headers } from "next/headers";
+import { clientIp } from "@/lib/auth/request";
+import { LinkError } from "@/lib/consent/links";
+import { ConflictError, NotFoundError, describeError } from "@/lib/errors";
+
+/** What a customer-link form answers, read with useActionState. */
+export type LinkActionState = { ok: true; message: string } | { ok: false; error: string } | null;
+
+/** The request's address and browser, kept as evidence of the customer's act. */
+export async function requestMeta(): Promise<{ ip: string | null; userAgent: string | null }> {
+  const h = await headers();
+  return { ip: clientIp(h), userAgent: h.get("user-agent")?.slice(0, 1000) ?? null };
+}
+
+/** The words a customer sees when a link cannot be used; anything unexpected is logged without personal data. */
+export function linkProblem(error: unknown): string {
+  if (error instanceof LinkError) {
+    return error.reason === "expired" ? `${error.message} Call us on the number on our website and we will help.` : error.message;
+  }
+  if (error instanceof NotFoundError) return "This link does not match anything we hold. It may have been sent in error.";
+  if (error instanceof ConflictError) return error.message;
+  const reference = randomUUID();
+  console.error(`[customer link ${reference}] ${describeError(error)}`);
+  return `Something went wrong and nothing was changed. Please try again later. Reference: ${reference}`;
+}
