@@ -4,13 +4,14 @@ import { Providers } from "@/components/providers";
 import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
 import { openVerificationAlertCount } from "@/lib/identity/verification";
+import { openConsentDisputeCount } from "@/lib/consent/disputes";
 import { signOutAction } from "./actions";
 
 const ROLE_LABELS = { agent: "Agent", supervisor: "Supervisor", admin: "Admin" } as const;
 
 export default async function StaffLayout({ children }: { children: ReactNode }) {
   const staff = await requireStaff();
-  const openAlerts = await openVerificationAlertCount(await getDb(), staff);
+  const openAlerts = (await openVerificationAlertCount(await getDb(), staff)) + (await openConsentDisputeCount(await getDb(), staff));
   return (
     <>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
