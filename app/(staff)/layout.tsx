@@ -37,6 +37,7 @@ export default async function StaffLayout({ children }: { children: ReactNode })
                 ) : null}
               </Link>
             ) : null}
+            {staff.role !== "agent" ? <Link href="/consent-audit" className="text-slate-700 hover:text-brand-700">Consent audit</Link> : null}
             {staff.role === "admin" ? (
               <>
                 <Link href="/admin/staff" className="text-slate-700 hover:text-brand-700">
@@ -45,6 +46,7 @@ export default async function StaffLayout({ children }: { children: ReactNode })
                 <Link href="/admin/tenants" className="text-slate-700 hover:text-brand-700">
                   Tenants
                 </Link>
+                <Link href="/admin/purposes" className="text-slate-700 hover:text-brand-700">Purposes</Link>
                 <Link href="/admin/api-keys" className="text-slate-700 hover:text-brand-700">
                   API keys
                 </Link>

@@ -3,6 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { staffAction } from "@/lib/action";
 import { apiKeyIdSchema, createApiKey, createApiKeySchema, revokeApiKey } from "@/lib/api-keys/api-keys";
+import { createPurpose, createPurposeSchema, publishNotice, publishNoticeSchema, purposeUpdateSchema, updatePurpose } from "@/lib/consent/catalogue";
 import { createStaff, createStaffSchema, staffIdSchema, unlockStaff, updateStaff, updateStaffSchema } from "@/lib/staff/staff";
 import { createTenant, createTenantSchema, updateTenant, updateTenantSchema } from "@/lib/tenants/tenants";
 import { disableWebhookEndpoint, registerWebhookEndpoint, registerWebhookEndpointSchema, webhookEndpointIdSchema } from "@/lib/webhooks/webhooks";
@@ -63,4 +64,23 @@ export const disableWebhookEndpointAction = staffAction({ roles: ADMIN, schema: 
   await disableWebhookEndpoint(db, actor, input.endpointId);
   revalidatePath("/admin/webhooks");
   return { message: "Disabled. Nothing more is sent to this endpoint." };
+});
+
+export const createPurposeAction = staffAction({ roles: ADMIN, schema: createPurposeSchema }, async ({ tenantId, ...input }, actor, db) => {
+  const purpose = await createPurpose(db, actor, tenantId, input);
+  revalidatePath("/admin/purposes");
+  return { message: `Purpose ${purpose.name} (${purpose.key}) created.` };
+});
+
+export const updatePurposeAction = staffAction({ roles: ADMIN, schema: purposeUpdateSchema }, async (input, actor, db) => {
+  const purpose = await updatePurpose(db, actor, input);
+  revalidatePath("/admin/purposes");
+  return { message: `${purpose.name} saved.` };
+});
+
+/** A published version never changes: the admin publishes the next one. */
+export const publishNoticeAction = staffAction({ roles: ADMIN, schema: publishNoticeSchema }, async ({ tenantId, ...input }, actor, db) => {
+  const notice = await publishNotice(db, actor, tenantId, input);
+  revalidatePath("/admin/purposes");
+  return { message: `Published version ${notice.version} (${notice.kind}, ${notice.language}) for ${notice.purposeKeys.join(", ")}.` };
 });
