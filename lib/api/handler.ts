@@ -12,7 +12,15 @@ const MAX_BODY_BYTES = 1024 * 1024;
 
 export type ApiContext<P> = { request: Request; actor: ApiKeyActor; db: Db; params: P; body: unknown };
 
-type Options = { scope: ApiScope; /** Reads a JSON body and honours Idempotency-Key. */ write?: boolean };
+type Options = {
+  scope: ApiScope;
+  /** Reads a JSON body and honours Idempotency-Key. */ write?: boolean;
+  /** Reads a JSON body without Idempotency-Key: a read that takes its question in the body (a batch check). */ readBody?: boolean;
+  /** Largest body accepted (413 above it); 1 MiB unless said. */ maxBodyBytes?: number;
+};
+
+/** A request larger than the endpoint takes (a batch over its limit): 413 problem+json. */
+export class PayloadTooLargeError extends DomainError {}
 
 function json(answer: StoredAnswer, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { "content-type": "application/json", ...headers } });
@@ -20,6 +28,7 @@ function json(answer: StoredAnswer, headers: Record<string, string> = {}): Respo
 
 function problemFor(error: unknown): Response {
   if (error instanceof ValidationError) return invalidInput(error.fieldErrors);
+  if (error instanceof PayloadTooLargeError) return problem(413, "Payload too large", error.message);
   if (error instanceof NotFoundError) return problem(404, "Not found", error.message);
   if (error instanceof ForbiddenError) return problem(403, "Forbidden", error.message);
   if (error instanceof ConflictError) return problem(409, "Conflict", error.message);
@@ -47,10 +56,11 @@ export function apiRoute<P>(options: Options, run: (ctx: ApiContext<P>) => Promi
         return problem(403, "Forbidden", `This API key does not have the scope '${options.scope}'.`);
       }
       const params = await context.params;
-      if (!options.write) return json(await run({ request, actor, db, params, body: undefined }));
+      if (!options.write && !options.readBody) return json(await run({ request, actor, db, params, body: undefined }));
 
       const raw = await request.text();
-      if (Buffer.byteLength(raw) > MAX_BODY_BYTES) return problem(413, "Payload too large", "The body may be at most 1 MiB.");
+      const maxBodyBytes = options.maxBodyBytes ?? MAX_BODY_BYTES;
+      if (Buffer.byteLength(raw) > maxBodyBytes) return problem(413, "Payload too large", `The body may be at most ${maxBodyBytes / (1024 * 1024)} MiB.`);
       let body: unknown;
       try {
         body = JSON.parse(raw);
@@ -58,7 +68,7 @@ export function apiRoute<P>(options: Options, run: (ctx: ApiContext<P>) => Promi
         return invalidInput([{ path: "(body)", message: "is not valid JSON" }], "The body must be a JSON object.");
       }
       const key = request.headers.get("idempotency-key");
-      if (key === null) return json(await run({ request, actor, db, params, body }));
+      if (key === null || !options.write) return json(await run({ request, actor, db, params, body }));
       if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
         return invalidInput([{ path: "Idempotency-Key", message: "must be 1 to 255 visible ASCII characters" }]);
       }

@@ -1,7 +1,8 @@
-import { and, desc, eq, lte } from "drizzle-orm";
-import type { Db } from "@/db/client";
-import { consentEvents, consentState, customers, purposes, type ConsentChannel, type ConsentStatus, type Purpose } from "@/db/schema";
-import { ValidationError } from "@/lib/errors";
+import { and, eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { queryRows, type Db } from "@/db/client";
+import { consentChannel, purposes, type ConsentAction, type ConsentChannel, type ConsentStatus, type Customer, type Purpose } from "@/db/schema";
+import { ValidationError, fieldErrorsFromZod, type FieldError } from "@/lib/errors";
 import { contactPointHash } from "./hashing";
 import { STATUS_AFTER, contactPointFor } from "./ledger";
 
@@ -32,87 +33,208 @@ export type ConsentCheck = {
   reviewDue: boolean;
 };
 
+export type CheckQuery = { customer: string; purpose: string; channel: ConsentChannel };
+
+/** At most this many checks in one batch (API.md: more is 413). */
+export const MAX_BATCH_CHECKS = 10_000;
+
 export async function purposeByKey(db: Db, tenantId: string, key: string): Promise<Purpose> {
   const [purpose] = await db.select().from(purposes).where(and(eq(purposes.tenantId, tenantId), eq(purposes.key, key)));
   if (!purpose) throw ValidationError.field("purpose", `unknown purpose '${key}'`);
   return purpose;
 }
 
-type Latest = { status: ConsentStatus; eventId: string; since: Date; validUntil: Date | null; contactPointHash: string | null };
+// ---------------------------------------------------------------------------------------------
+// The decision: one rule for the single check, the batch and anything else that asks.
+
+type CustomerStatus = Customer["status"];
+
+/** What a check knows of the customer: null when the tenant has no customer with that reference. */
+export type CheckCustomer = { status: CustomerStatus; restricted: boolean; email: string | null; phone: string | null };
+
+/** The latest consent for the customer × purpose × channel at the time asked about. */
+export type LatestConsent = { status: ConsentStatus; eventId: string; since: Date; validUntil: Date | null; contactPointHash: string | null };
+
+export type ConsentFacts = {
+  tenantId: string;
+  customer: CheckCustomer | null;
+  purpose: { reviewIntervalDays: number | null };
+  channel: ConsentChannel;
+  latest: LatestConsent | null;
+  at: Date;
+};
+
+/** The answer without the question: what the single check, each batch entry and the agent's panel show. */
+export type ConsentDecision = Pick<ConsentCheck, "allowed" | "reason" | "eventId" | "since" | "validUntil" | "reviewDue">;
+
+/**
+ * May this customer be processed for this purpose on this channel at `at`, given what the database
+ * holds? Pure: no I/O, so the single check, the batch, the agent's panel and the tests all apply
+ * exactly this rule. The least permissive answer wins: an unknown customer, then erased, then
+ * restricted, then the consent itself (no record, or a status other than granted: refused,
+ * withdrawn, expired, pending_confirmation, invalidated, objected), then a grant past its validity,
+ * then a contact point that is no longer the customer's.
+ */
+export function decideConsent(facts: ConsentFacts): ConsentDecision {
+  const { customer, latest, at } = facts;
+  const decision = (reason: CheckReason, withLatest: LatestConsent | null = null, reviewDue = false): ConsentDecision => ({
+    allowed: reason === "granted",
+    reason,
+    eventId: withLatest?.eventId ?? null,
+    since: withLatest?.since.toISOString() ?? null,
+    validUntil: withLatest?.validUntil?.toISOString() ?? null,
+    reviewDue,
+  });
+  if (!customer) return decision("unknown_customer");
+  if (customer.status === "erased") return decision("erased");
+  if (customer.restricted) return decision("restricted");
+  if (!latest) return decision("no_record");
+  if (latest.status !== "granted") return decision(latest.status, latest);
+  // Computed here rather than left to the sweep: a grant lapses the moment its validity ends.
+  if (latest.validUntil && latest.validUntil <= at) return decision("expired", latest);
+  const contactPoint = contactPointFor(customer, facts.channel);
+  if (latest.contactPointHash && (!contactPoint || contactPointHash(facts.tenantId, contactPoint) !== latest.contactPointHash)) {
+    return decision("contact_point_changed", latest);
+  }
+  const { reviewIntervalDays } = facts.purpose;
+  const reviewDue = reviewIntervalDays !== null && at.getTime() - latest.since.getTime() > reviewIntervalDays * 86_400_000;
+  return decision("granted", latest, reviewDue);
+}
+
+/** The answer as API.md shapes it, for the single check and each entry of a batch alike. */
+export function checkAnswer(query: CheckQuery, at: Date, decision: ConsentDecision): ConsentCheck {
+  return { customer: query.customer, purpose: query.purpose, channel: query.channel, at: at.toISOString(), ...decision };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The facts, set-based: one statement for one check or ten thousand.
+
+type FactsRow = {
+  n: number;
+  purpose_id: string | null;
+  review_interval_days: number | null;
+  uses_channel: boolean | null;
+  customer_id: string | null;
+  customer_status: CustomerStatus | null;
+  restricted: boolean | null;
+  email: string | null;
+  phone: string | null;
+  status: ConsentStatus | null;
+  action: ConsentAction | null;
+  event_id: string | null;
+  since_ms: number | null;
+  valid_until_ms: number | null;
+  contact_point_hash: string | null;
+};
+
+/**
+ * Resolves purpose, customer and latest consent for every query in one statement: the queries go in
+ * as one JSON array (one parameter, whatever the batch size) and are joined to purposes, customers
+ * and either the current-state projection (now) or the ledger as it stood at `at` (an audit: the
+ * latest event that had happened by then, through consent_events_check_idx). One row comes back per
+ * query, numbered as sent. Times come back as whole epoch milliseconds, which both drivers read alike.
+ */
+async function loadFacts(db: Db, tenantId: string, queries: CheckQuery[], pastAt: Date | null): Promise<FactsRow[]> {
+  const items = JSON.stringify(queries.map((q, n) => ({ n, customer: q.customer, purpose: q.purpose, channel: q.channel })));
+  const latest = pastAt
+    ? sql`left join lateral (
+        select null::consent_status as status, e.action, e.id as event_id, e.occurred_at as since, e.valid_until, e.contact_point_hash
+        from consent_events e
+        where e.tenant_id = ${tenantId} and e.customer_id = c.id and e.purpose_id = p.id and e.channel = i.channel::consent_channel
+          and e.occurred_at <= ${pastAt.toISOString()}::timestamptz
+        order by e.occurred_at desc, e.chain_seq desc
+        limit 1
+      ) s on true`
+    : sql`left join lateral (
+        select cs.status, null::consent_action as action, cs.event_id, cs.since, cs.valid_until, cs.contact_point_hash
+        from consent_state cs
+        where cs.tenant_id = ${tenantId} and cs.customer_id = c.id and cs.purpose_id = p.id and cs.channel = i.channel::consent_channel
+      ) s on true`;
+  return queryRows<FactsRow>(
+    db,
+    sql`select i.n, p.id as purpose_id, p.review_interval_days, i.channel::consent_channel = any(p.channels) as uses_channel,
+          c.id as customer_id, c.status as customer_status, c.restricted, c.email, c.phone,
+          s.status, s.action, s.event_id,
+          floor(extract(epoch from s.since) * 1000)::float8 as since_ms,
+          floor(extract(epoch from s.valid_until) * 1000)::float8 as valid_until_ms,
+          s.contact_point_hash
+        from jsonb_to_recordset(${items}::jsonb) as i(n int, customer text, purpose text, channel text)
+        left join purposes p on p.tenant_id = ${tenantId} and p.key = i.purpose
+        left join customers c on c.tenant_id = ${tenantId} and c.ref = i.customer
+        ${latest}
+        order by i.n`,
+  );
+}
+
+function factsOf(tenantId: string, query: CheckQuery, row: FactsRow, at: Date): ConsentFacts {
+  const customer: CheckCustomer | null = row.customer_id ? { status: row.customer_status!, restricted: row.restricted!, email: row.email, phone: row.phone } : null;
+  const latest: LatestConsent | null = row.event_id
+    ? {
+        status: row.status ?? STATUS_AFTER[row.action!],
+        eventId: row.event_id,
+        since: new Date(Number(row.since_ms)),
+        validUntil: row.valid_until_ms === null ? null : new Date(Number(row.valid_until_ms)),
+        contactPointHash: row.contact_point_hash,
+      }
+    : null;
+  return { tenantId, customer, purpose: { reviewIntervalDays: row.review_interval_days }, channel: query.channel, latest, at };
+}
+
+/** A past time reads the ledger; now (or later) reads the current state, with expiry computed at `at`. */
+const pastTime = (at: Date, now: Date) => (at.getTime() < now.getTime() ? at : null);
+
+const purposeErrors = (row: FactsRow, query: CheckQuery, prefix: string): FieldError[] => {
+  if (!row.purpose_id) return [{ path: `${prefix}purpose`, message: `unknown purpose '${query.purpose}'` }];
+  if (!row.uses_channel) return [{ path: `${prefix}channel`, message: `purpose '${query.purpose}' does not use the channel '${query.channel}'` }];
+  return [];
+};
 
 /**
  * May this customer be processed for this purpose on this channel at `at`? Now reads the current
- * state; a past time (an audit) reads the ledger as it stood then. The least permissive answer wins:
- * erased, then restricted, then the consent itself, then a changed contact point.
+ * state; a past time (an audit) reads the ledger as it stood then. One statement, then decideConsent.
  */
-export async function checkConsent(
-  db: Db,
-  tenantId: string,
-  query: { customer: string; purpose: string; channel: ConsentChannel; at?: Date },
-  now = new Date(),
-): Promise<ConsentCheck> {
+export async function checkConsent(db: Db, tenantId: string, query: CheckQuery & { at?: Date }, now = new Date()): Promise<ConsentCheck> {
   const at = query.at ?? now;
-  const purpose = await purposeByKey(db, tenantId, query.purpose);
-  if (!purpose.channels.includes(query.channel)) {
-    throw ValidationError.field("channel", `purpose '${purpose.key}' does not use the channel '${query.channel}'`);
-  }
-  const answer = (reason: CheckReason, latest?: Latest, reviewDue = false): ConsentCheck => ({
-    customer: query.customer,
-    purpose: query.purpose,
-    channel: query.channel,
-    at: at.toISOString(),
-    allowed: reason === "granted",
-    reason,
-    eventId: latest?.eventId ?? null,
-    since: latest?.since.toISOString() ?? null,
-    validUntil: latest?.validUntil?.toISOString() ?? null,
-    reviewDue,
-  });
-
-  const [customer] = await db
-    .select({ id: customers.id, status: customers.status, restricted: customers.restricted, email: customers.email, phone: customers.phone })
-    .from(customers)
-    .where(and(eq(customers.tenantId, tenantId), eq(customers.ref, query.customer)));
-  if (!customer) return answer("unknown_customer");
-  if (customer.status === "erased") return answer("erased");
-  if (customer.restricted) return answer("restricted");
-
-  const latest = at.getTime() >= now.getTime() ? await currentState(db, tenantId, customer.id, purpose.id, query.channel) : await stateAt(db, tenantId, customer.id, purpose.id, query.channel, at);
-  if (!latest) return answer("no_record");
-  if (latest.status !== "granted") return answer(latest.status, latest);
-  if (latest.validUntil && latest.validUntil <= at) return answer("expired", latest);
-  const contactPoint = contactPointFor(customer, query.channel);
-  if (latest.contactPointHash && (!contactPoint || contactPointHash(tenantId, contactPoint) !== latest.contactPointHash)) {
-    return answer("contact_point_changed", latest);
-  }
-  const reviewDue = purpose.reviewIntervalDays !== null && at.getTime() - latest.since.getTime() > purpose.reviewIntervalDays * 86_400_000;
-  return answer("granted", latest, reviewDue);
+  const q: CheckQuery = { customer: query.customer, purpose: query.purpose, channel: query.channel };
+  const [row] = await loadFacts(db, tenantId, [q], pastTime(at, now));
+  const errors = purposeErrors(row!, q, "");
+  if (errors.length) throw new ValidationError(errors);
+  return checkAnswer(q, at, decideConsent(factsOf(tenantId, q, row!, at)));
 }
 
-async function currentState(db: Db, tenantId: string, customerId: string, purposeId: string, channel: ConsentChannel): Promise<Latest | null> {
-  const [state] = await db
-    .select()
-    .from(consentState)
-    .where(and(eq(consentState.tenantId, tenantId), eq(consentState.customerId, customerId), eq(consentState.purposeId, purposeId), eq(consentState.channel, channel)));
-  return state ?? null;
-}
+// ---------------------------------------------------------------------------------------------
+// The batch
 
-/** The state as the ledger stood at `at`: the latest event that had happened by then. */
-async function stateAt(db: Db, tenantId: string, customerId: string, purposeId: string, channel: ConsentChannel, at: Date): Promise<Latest | null> {
-  const [event] = await db
-    .select()
-    .from(consentEvents)
-    .where(
-      and(
-        eq(consentEvents.tenantId, tenantId),
-        eq(consentEvents.customerId, customerId),
-        eq(consentEvents.purposeId, purposeId),
-        eq(consentEvents.channel, channel),
-        lte(consentEvents.occurredAt, at),
-      ),
-    )
-    .orderBy(desc(consentEvents.occurredAt), desc(consentEvents.chainSeq))
-    .limit(1);
-  if (!event) return null;
-  return { status: STATUS_AFTER[event.action], eventId: event.id, since: event.occurredAt, validUntil: event.validUntil, contactPointHash: event.contactPointHash };
+const checkEntry = z.object({
+  customer: z.string("is required").trim().min(1, "is required").max(200, "must be at most 200 characters"),
+  purpose: z.string("is required").trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  channel: z.enum(consentChannel.enumValues, "must be one of email, sms, phone, post, in_app"),
+});
+
+export const batchCheckSchema = z.object(
+  {
+    at: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time with offset" }).optional(),
+    checks: z
+      .array(checkEntry, "must be a list of checks")
+      .min(1, "must hold at least one check")
+      .max(MAX_BATCH_CHECKS, `may hold at most ${MAX_BATCH_CHECKS.toLocaleString("en")} checks`),
+  },
+  "must be a JSON object",
+);
+
+/**
+ * A batch of checks (a campaign list being scrubbed), answered in the order asked, each exactly as
+ * the single check answers it. Every invalid entry is reported at once with its path
+ * (`checks.3.channel`); an unknown customer is an answer (`unknown_customer`), not an error.
+ * Set-based: one statement for the whole batch, whatever its size.
+ */
+export async function checkConsents(db: Db, tenantId: string, body: unknown, now = new Date()): Promise<ConsentCheck[]> {
+  const parsed = batchCheckSchema.safeParse(body);
+  if (!parsed.success) throw new ValidationError(fieldErrorsFromZod(parsed.error.issues));
+  const at = parsed.data.at ? new Date(parsed.data.at) : now;
+  const queries = parsed.data.checks;
+  const rows = await loadFacts(db, tenantId, queries, pastTime(at, now));
+  const errors = rows.flatMap((row, n) => purposeErrors(row, queries[n]!, `checks.${n}.`));
+  if (errors.length) throw new ValidationError(errors);
+  return rows.map((row, n) => checkAnswer(queries[n]!, at, decideConsent(factsOf(tenantId, queries[n]!, row, at))));
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { consentChannel } from "@/db/schema";
-import { apiRoute } from "@/lib/api/handler";
-import { checkConsent } from "@/lib/consent/check";
+import { PayloadTooLargeError, apiRoute } from "@/lib/api/handler";
+import { MAX_BATCH_CHECKS, checkConsent, checkConsents } from "@/lib/consent/check";
 import { ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 
 const checkQuery = z.object({
@@ -16,4 +16,16 @@ export const GET = apiRoute({ scope: "consent:read" }, async ({ db, actor, reque
   if (!parsed.success) throw new ValidationError(fieldErrorsFromZod(parsed.error.issues));
   const { at, ...query } = parsed.data;
   return { status: 200, body: await checkConsent(db, actor.tenantId, { ...query, at: at ? new Date(at) : undefined }) };
+});
+
+/** 10,000 checks with long references and purpose keys stay well inside this. */
+const MAX_BATCH_BODY_BYTES = 8 * 1024 * 1024;
+
+/** The batch: a read, so no Idempotency-Key, but its question comes in the body. */
+export const POST = apiRoute({ scope: "consent:read", readBody: true, maxBodyBytes: MAX_BATCH_BODY_BYTES }, async ({ db, actor, body }) => {
+  const checks = (body as { checks?: unknown } | null)?.checks;
+  if (Array.isArray(checks) && checks.length > MAX_BATCH_CHECKS) {
+    throw new PayloadTooLargeError(`A batch may hold at most ${MAX_BATCH_CHECKS.toLocaleString("en")} checks; this one has ${checks.length.toLocaleString("en")}.`);
+  }
+  return { status: 200, body: { results: await checkConsents(db, actor.tenantId, body) } };
 });
