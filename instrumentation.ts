@@ -1,7 +1,11 @@
 /**
  * Next.js calls register() once when a server starts. The Node.js server delivers the outbox itself,
- * every OUTBOX_POLL_MS (0 turns that off, for deployments that run `npm run worker` instead).
+ * every OUTBOX_POLL_MS, and sweeps lapsed consents every minute (OUTBOX_POLL_MS=0 turns both off, for
+ * deployments that run `npm run worker` instead).
  */
+/** Checks compute expiry themselves; the sweep only puts lapses on the record, so a minute is plenty. */
+const EXPIRY_SWEEP_MS = 60_000;
+
 export async function register() {
   // NEXT_RUNTIME is set by Next.js for the runtime it is loading this file in; checking it here, the
   // documented way, is the one read of process.env outside lib/env.ts. The imports stay inside the
@@ -9,7 +13,12 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("@/lib/env");
     if (env.OUTBOX_POLL_MS === 0) return;
-    const [{ getDb }, { startOutboxWorker }] = await Promise.all([import("@/db/client"), import("@/lib/notifications/worker")]);
+    const [{ getDb }, { startOutboxWorker }, { startExpirySweep }] = await Promise.all([
+      import("@/db/client"),
+      import("@/lib/notifications/worker"),
+      import("@/lib/consent/expiry"),
+    ]);
     startOutboxWorker(getDb, env.OUTBOX_POLL_MS);
+    startExpirySweep(getDb, EXPIRY_SWEEP_MS);
   }
 }

@@ -1,5 +1,6 @@
 /**
- * `npm run worker`: delivers the outbox in a process of its own, until SIGINT or SIGTERM. It is for
+ * `npm run worker`: delivers the outbox and sweeps lapsed consents (every minute) in a process of its
+ * own, until SIGINT or SIGTERM. It is for
  * PostgreSQL deployments (DATABASE_URL), whose web replicas may then run with OUTBOX_POLL_MS=0; any
  * number of workers and replicas can deliver side by side, as claims use FOR UPDATE SKIP LOCKED.
  *
@@ -9,10 +10,12 @@
  */
 import { getConnection } from "@/db/client";
 import { env } from "@/lib/env";
+import { startExpirySweep } from "@/lib/consent/expiry";
 import { startOutboxWorker } from "@/lib/notifications/worker";
 
 /** OUTBOX_POLL_MS=0 turns off the web server's in-process worker, typically because this one runs; it does not turn off this one. */
 const STANDALONE_POLL_MS = 2000;
+const EXPIRY_SWEEP_MS = 60_000;
 
 async function main() {
   if (env.embedded) {
@@ -22,8 +25,10 @@ async function main() {
   }
   const connection = await getConnection();
   const pollMs = env.OUTBOX_POLL_MS || STANDALONE_POLL_MS;
-  const stop = startOutboxWorker(async () => connection.db, pollMs);
-  console.log(`Outbox worker: delivering due messages every ${pollMs} ms (Ctrl+C to stop).`);
+  const stopOutbox = startOutboxWorker(async () => connection.db, pollMs);
+  const stopSweep = startExpirySweep(async () => connection.db, EXPIRY_SWEEP_MS);
+  const stop = () => Promise.all([stopOutbox(), stopSweep()]);
+  console.log(`Outbox worker: delivering due messages every ${pollMs} ms, sweeping lapsed consents every ${EXPIRY_SWEEP_MS / 1000} s (Ctrl+C to stop).`);
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     // once: a second Ctrl+C gets Node's default and ends the process at once.
