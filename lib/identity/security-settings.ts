@@ -92,6 +92,7 @@ export async function sendPasswordReset(db: Db, actor: Actor, input: z.output<ty
       sensitive: true,
       customerId: customer.id,
       interactionId,
+      usefulForMs: RESET_LINK_TTL_MS,
     }, now);
     await upsertSecurity(tx, customer, {
       passwordResetSentAt: now,

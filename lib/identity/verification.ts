@@ -144,6 +144,7 @@ export async function sendVerificationCode(db: Db, actor: Actor, input: z.output
         sensitive: true,
         customerId: customer.id,
         interactionId: call.id,
+        usefulForMs: CODE_TTL_MS, // a code is worthless after 10 minutes
       },
       now,
     );

@@ -13,6 +13,8 @@ export type NewMessage = {
   sensitive?: boolean;
   customerId?: string | null;
   interactionId?: string | null;
+  /** How long the message is worth delivering: retries stop after it. A day unless the sender says less (a one-time code). */
+  usefulForMs?: number;
 };
 
 /** Thrown by a transport when retrying cannot help (a disabled webhook endpoint): the worker fails the message at once. */
@@ -20,8 +22,6 @@ export class UndeliverableError extends Error {}
 
 /** Retries stop after a day: a notice that has not arrived by then is reported as failed. */
 const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
-/** A one-time code is worthless after 10 minutes; no point retrying it past that. */
-const SENSITIVE_GIVE_UP_AFTER_MS = 10 * 60 * 1000;
 
 /** Queues a message. Call it with the transaction that makes the change the message tells of. */
 export async function enqueueMessage(tx: Db, message: NewMessage, now = new Date()): Promise<string> {
@@ -39,7 +39,7 @@ export async function enqueueMessage(tx: Db, message: NewMessage, now = new Date
       customerId: message.customerId ?? null,
       interactionId: message.interactionId ?? null,
       nextAttemptAt: now,
-      giveUpAt: new Date(now.getTime() + (sensitive ? SENSITIVE_GIVE_UP_AFTER_MS : GIVE_UP_AFTER_MS)),
+      giveUpAt: new Date(now.getTime() + Math.min(message.usefulForMs ?? GIVE_UP_AFTER_MS, GIVE_UP_AFTER_MS)),
       createdAt: now,
     })
     .returning({ id: outboxMessages.id });

@@ -1,4 +1,4 @@
-import { asc, eq, sql } from "drizzle-orm";
+import { asc, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { queryRows, type Db } from "@/db/client";
 import { devMailbox, outboxAttempts, outboxMessages } from "@/db/schema";
@@ -167,7 +167,7 @@ describe("outbox delivery", () => {
   describe("a sensitive message (a one-time code)", () => {
     const CODE = "493817";
     const code = (overrides: Partial<NewMessage> = {}) =>
-      notice({ channel: "sms", template: "verification_code", recipient: "+447911123456", subject: null, body: `${CODE} is your Acme Energy verification code.`, sensitive: true, ...overrides });
+      notice({ channel: "sms", template: "verification_code", recipient: "+447911123456", subject: null, body: `${CODE} is your Acme Energy verification code.`, sensitive: true, usefulForMs: 10 * 60 * 1000, ...overrides });
     /** Every row of the outbox, its attempts and the dev mailbox, as PostgreSQL renders it in text. */
     const everyRowAsText = async () =>
       (
@@ -214,6 +214,14 @@ describe("outbox delivery", () => {
       expect(row).toMatchObject({ status: "failed", attempts: 5, body: null, lastError: 'provider rejected "[message body]"' });
       expect(await everyRowAsText()).not.toContain(CODE);
     });
+  });
+
+  it("keeps retrying a sealed link for as long as it is worth delivering: a day unless its sender says less", async () => {
+    const link = await enqueueMessage(t.db, notice({ template: "consent.confirmation", sensitive: true }), T0);
+    const code = await enqueueMessage(t.db, notice({ template: "verification_code", sensitive: true, usefulForMs: 10 * 60 * 1000 }), T0);
+    expect((await messageRow(link)).giveUpAt).toEqual(at(T0, 24 * HOUR));
+    expect((await messageRow(code)).giveUpAt).toEqual(at(T0, 10 * 60 * 1000));
+    await t.db.delete(outboxMessages).where(inArray(outboxMessages.id, [link, code]));
   });
 
   it("never delivers a message twice when several workers run at once", async () => {

@@ -74,11 +74,13 @@ function Cell({ cell, purpose, call, onAsk }: { cell: PanelCell; purpose: PanelP
         {call ? (
           <div className="flex flex-wrap gap-1">
             {withdrawable ? <WithdrawButton call={call} purpose={purpose} channel={cell.channel as Channel} /> : null}
-            <button type="button" onClick={onAsk} className="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs font-semibold text-slate-800 hover:bg-slate-50">
+            <button
+              type="button"
+              onClick={onAsk}
+              aria-label={`${cell.mayAsk ? "Ask" : "Record answer"}: ${purpose.name} by ${CHANNEL_LABELS[cell.channel as Channel]}`}
+              className="rounded-md border border-slate-300 bg-white px-2 py-1 text-xs font-semibold text-slate-800 hover:bg-slate-50"
+            >
               {cell.mayAsk ? "Ask" : "Record answer"}
-              <span className="sr-only">
-                : {purpose.name} by {CHANNEL_LABELS[cell.channel as Channel]}
-              </span>
             </button>
           </div>
         ) : null}

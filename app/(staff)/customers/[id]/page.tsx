@@ -104,6 +104,10 @@ export default async function CustomerPage({ params, searchParams }: { params: P
         </Card>
       </div>
 
+      <Card title="Consent" titleId="consent">
+        <ConsentPanel panel={consents} call={inCall} recordingRef={openCall?.recordingRef ?? null} canGrant={verified} doubleOptIn={tenant?.emailDoubleOptIn ?? false} />
+      </Card>
+
       {inCall ? (
         <div className="grid gap-6 lg:grid-cols-2">
           <Card title="Update details" titleId="update-details">
@@ -131,10 +135,6 @@ export default async function CustomerPage({ params, searchParams }: { params: P
           </Card>
         </div>
       ) : null}
-
-      <Card title="Consent" titleId="consent">
-        <ConsentPanel panel={consents} call={inCall} recordingRef={openCall?.recordingRef ?? null} canGrant={verified} doubleOptIn={tenant?.emailDoubleOptIn ?? false} />
-      </Card>
 
       <Card title="Interaction history" titleId="history">
         <InteractionHistory interactions={history} />
