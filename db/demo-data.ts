@@ -111,9 +111,9 @@ export const demoConsentHistory = [
 /** Calls taken on the desk by the demo agent: verbal answers with the call's recording, and an objection. */
 export const demoCalls = [
   {
-    ref: "ACME-0004",
-    recordingRef: "REC-ACME-DEMO-0001",
-    verifyDateOfBirth: "1969-01-21",
+    ref: "GLX-0009",
+    recordingRef: "REC-GLX-DEMO-0001",
+    verifyDateOfBirth: "1994-09-21",
     answers: [
       { purpose: "marketing", channel: "phone", decision: "grant" },
       { purpose: "third_party_sharing", channel: "email", decision: "refuse" },
@@ -123,7 +123,7 @@ export const demoCalls = [
   },
   {
     ref: "ACME-0009",
-    recordingRef: "REC-ACME-DEMO-0002",
+    recordingRef: "REC-ACME-DEMO-0001",
     verifyDateOfBirth: null,
     answers: [],
     objectsToMarketing: true,

@@ -43,3 +43,12 @@ test("a call with the verification panel in use, the alerts list and the mailbox
     expect(await seriousViolations(page)).toEqual([]);
   }
 });
+
+test("the consent administration, webhooks and consent audit screens have none either", async ({ page }) => {
+  await signIn(page, "admin@demo.test");
+  for (const path of ["/admin/purposes", "/admin/webhooks", "/consent-audit"]) {
+    await page.goto(path);
+    await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+    expect(await seriousViolations(page), path).toEqual([]);
+  }
+});

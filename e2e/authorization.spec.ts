@@ -40,8 +40,22 @@ test("an acme-only agent cannot see a globex customer, by search or by URL", asy
 test("an agent cannot open the administration screens", async ({ page }) => {
   await signIn(page, "agent@demo.test");
   await expect(page.getByRole("link", { name: "Staff" })).toHaveCount(0);
-  const response = await page.goto("/admin/api-keys");
-  expect(response?.status()).toBe(404);
+  for (const path of ["/admin/api-keys", "/admin/purposes", "/admin/webhooks", "/consent-audit"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+  }
+  await expect(page.getByRole("link", { name: "Consent audit" })).toHaveCount(0);
+});
+
+test("a supervisor verifies the consent ledger but cannot administer purposes or webhooks", async ({ page }) => {
+  await signIn(page, "supervisor@demo.test");
+  await page.getByRole("link", { name: "Consent audit" }).click();
+  await page.getByRole("button", { name: /Verify ledger/ }).first().click();
+  await expect(page.getByRole("status").filter({ hasText: /intact|verified|ok/i }).first()).toBeVisible();
+  for (const path of ["/admin/purposes", "/admin/webhooks"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+  }
 });
 
 test("an agent sees no audit trail; a supervisor does", async ({ page, request }) => {
