@@ -90,10 +90,13 @@ const LAST_USED_PRECISION_MS = 5 * 60 * 1000;
 /** The actor behind a bearer key, or null for a missing, unknown or revoked key. */
 export async function authenticateApiKey(db: Db, key: string, ip: string | null, now = new Date()): Promise<ApiKeyActor | null> {
   if (!key || key.length > 200) return null;
+  // Prepared: every API request starts here, and planning the lookup would cost more than running it.
   const [row] = await db
     .select()
     .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)));
+    .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)))
+    .prepare("authenticate_api_key")
+    .execute();
   if (!row) return null;
   // Admins look at this before revoking a key; once per few minutes is precise enough and spares a
   // write on every request.

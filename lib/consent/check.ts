@@ -1,6 +1,7 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
+import { PgDialect } from "drizzle-orm/pg-core";
 import { z } from "zod";
-import { queryRows, type Db } from "@/db/client";
+import type { Db } from "@/db/client";
 import { consentChannel, purposes, type ConsentAction, type ConsentChannel, type ConsentStatus, type Customer, type Purpose } from "@/db/schema";
 import { ValidationError, fieldErrorsFromZod, type FieldError } from "@/lib/errors";
 import { contactPointHash } from "./hashing";
@@ -127,6 +128,18 @@ type FactsRow = {
   contact_point_hash: string | null;
 };
 
+const dialect = new PgDialect();
+
+/**
+ * Runs a statement as a prepared one: the driver parses and plans it once per connection and then
+ * only binds and executes. Planning the check statement costs several times its execution, and a
+ * dialler asks hundreds of times a second (db.execute never prepares).
+ */
+async function preparedRows<T>(db: Db, name: string, statement: SQL): Promise<T[]> {
+  const result = (await db._.session.prepareQuery(dialect.sqlToQuery(statement), undefined, name, false).execute()) as unknown as { rows?: T[] } | T[];
+  return Array.isArray(result) ? result : (result.rows ?? []);
+}
+
 /**
  * Resolves purpose, customer and latest consent for every query in one statement: the queries go in
  * as one JSON array (one parameter, whatever the batch size) and are joined to purposes, customers
@@ -140,7 +153,7 @@ async function loadFacts(db: Db, tenantId: string, queries: CheckQuery[], pastAt
     ? sql`left join lateral (
         select null::consent_status as status, e.action, e.id as event_id, e.occurred_at as since, e.valid_until, e.contact_point_hash
         from consent_events e
-        where e.tenant_id = ${tenantId} and e.customer_id = c.id and e.purpose_id = p.id and e.channel = i.channel::consent_channel
+        where e.tenant_id = ${tenantId} and e.customer_id = c.id and e.purpose_id = p.id and e.channel = i.channel
           and e.occurred_at <= ${pastAt.toISOString()}::timestamptz
         order by e.occurred_at desc, e.chain_seq desc
         limit 1
@@ -148,17 +161,18 @@ async function loadFacts(db: Db, tenantId: string, queries: CheckQuery[], pastAt
     : sql`left join lateral (
         select cs.status, null::consent_action as action, cs.event_id, cs.since, cs.valid_until, cs.contact_point_hash
         from consent_state cs
-        where cs.tenant_id = ${tenantId} and cs.customer_id = c.id and cs.purpose_id = p.id and cs.channel = i.channel::consent_channel
+        where cs.tenant_id = ${tenantId} and cs.customer_id = c.id and cs.purpose_id = p.id and cs.channel = i.channel
       ) s on true`;
-  return queryRows<FactsRow>(
+  return preparedRows<FactsRow>(
     db,
-    sql`select i.n, p.id as purpose_id, p.review_interval_days, i.channel::consent_channel = any(p.channels) as uses_channel,
+    pastAt ? "consent_facts_at" : "consent_facts_now",
+    sql`select i.n, p.id as purpose_id, p.review_interval_days, i.channel = any(p.channels) as uses_channel,
           c.id as customer_id, c.status as customer_status, c.restricted, c.email, c.phone,
           s.status, s.action, s.event_id,
           floor(extract(epoch from s.since) * 1000)::float8 as since_ms,
           floor(extract(epoch from s.valid_until) * 1000)::float8 as valid_until_ms,
           s.contact_point_hash
-        from jsonb_to_recordset(${items}::jsonb) as i(n int, customer text, purpose text, channel text)
+        from jsonb_to_recordset(${items}::jsonb) as i(n int, customer text, purpose text, channel consent_channel)
         left join purposes p on p.tenant_id = ${tenantId} and p.key = i.purpose
         left join customers c on c.tenant_id = ${tenantId} and c.ref = i.customer
         ${latest}
