@@ -21,13 +21,14 @@ export type Connection = { db: Db; close: () => Promise<void>; kind: "pglite" | 
  * Opens a connection. `target` is a postgres:// URL, a PGlite folder, or "memory://" for a
  * throw-away embedded database (tests).
  */
-export async function connect(target: string): Promise<Connection> {
+export async function connect(target: string, { loadDataDir }: { loadDataDir?: Blob } = {}): Promise<Connection> {
   if (/^postgres(ql)?:\/\//.test(target)) {
     const client = postgres(target, { onnotice: () => {}, max: 10 });
     return { db: drizzlePostgres(client, { schema }) as unknown as Db, close: () => client.end(), kind: "postgres" };
   }
   if (target !== "memory://") mkdirSync(target, { recursive: true });
-  const client = await PGlite.create(target, { extensions: { pg_trgm } });
+  // `loadDataDir` starts an embedded database from a dump of another (tests start from a seeded one).
+  const client = await PGlite.create(target, { extensions: { pg_trgm }, loadDataDir });
   return { db: drizzlePglite(client, { schema }) as unknown as Db, close: () => client.close(), kind: "pglite" };
 }
 

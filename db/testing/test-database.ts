@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import postgres from "postgres";
+import { inject } from "vitest";
 import { connect, type Connection, type Db } from "@/db/client";
 import { migrate } from "@/db/migrate";
-import { seedDemo } from "@/db/seed";
 import type { StaffActor } from "@/lib/actor";
+import type {} from "./global-setup"; // its ProvidedContext declaration
 import { env } from "@/lib/env";
 import { resolveSession } from "@/lib/staff/sessions";
 import { signIn } from "@/lib/staff/sign-in";
@@ -13,15 +15,17 @@ export type TestDatabase = { db: Db; kind: "pglite" | "postgres"; connection: Co
 
 /**
  * A freshly migrated database of the test's own: in-memory PGlite by default; with DATABASE_URL set
- * (CI's second pass), a new database with a unique name on that server, dropped by close().
+ * (CI's second pass), a new database with a unique name on that server, dropped by close(). With
+ * `seed`, it starts as a copy of the demo that global-setup.ts seeded once for the whole run.
  */
 export async function testDatabase(options: { seed?: boolean } = {}): Promise<TestDatabase> {
+  const seeded = options.seed ? inject("seededDatabase") : null;
   let connection;
   let drop = async () => {};
   if (env.DATABASE_URL) {
     const name = `attest_test_${process.pid}_${randomBytes(4).toString("hex")}`;
     const admin = postgres(env.DATABASE_URL, { onnotice: () => {}, max: 1 });
-    await admin.unsafe(`create database "${name}"`);
+    await admin.unsafe(seeded?.kind === "postgres" ? `create database "${name}" template "${seeded.template}"` : `create database "${name}"`);
     const url = new URL(env.DATABASE_URL);
     url.pathname = `/${name}`;
     connection = await connect(url.toString());
@@ -30,7 +34,7 @@ export async function testDatabase(options: { seed?: boolean } = {}): Promise<Te
       await admin.end();
     };
   } else {
-    connection = await connect("memory://");
+    connection = await connect("memory://", seeded?.kind === "pglite" ? { loadDataDir: new Blob([readFileSync(seeded.dumpFile)]) } : {});
   }
   const opened = connection;
   const close = async () => {
@@ -38,8 +42,7 @@ export async function testDatabase(options: { seed?: boolean } = {}): Promise<Te
     await drop();
   };
   try {
-    await migrate(opened);
-    if (options.seed) await seedDemo(opened.db);
+    if (!seeded) await migrate(opened);
   } catch (error) {
     await close(); // never leave a half-made database behind on the server
     throw error;
