@@ -25,3 +25,12 @@ export function linkProblem(error: unknown): string {
   console.error(`[customer link ${reference}] ${describeError(error)}`);
   return `Something went wrong and nothing was changed. Please try again later. Reference: ${reference}`;
 }
+
+/** Opens what a link points to, or says in the customer's words why it cannot be used. */
+export async function openLink<T>(open: () => Promise<T>): Promise<{ view: T; problem: null } | { view: null; problem: string }> {
+  try {
+    return { view: await open(), problem: null };
+  } catch (error) {
+    return { view: null, problem: linkProblem(error) };
+  }
+}

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { getDb } from "@/db/client";
-import { confirmationRequest, type ConfirmationView } from "@/lib/consent/confirmation";
-import { linkProblem } from "../../link-action";
+import { confirmationRequest } from "@/lib/consent/confirmation";
+import { openLink } from "../../link-action";
+import { UnusableLink } from "../../unusable-link";
 import { LinkActionForm } from "../../link-action-form";
 import { confirmConsentAction } from "./actions";
 
@@ -9,24 +10,8 @@ export const metadata: Metadata = { title: "Confirm your consent" };
 
 export default async function ConfirmConsentPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  let view: ConfirmationView | null = null;
-  let problem: string | null = null;
-  try {
-    view = await confirmationRequest(await getDb(), token);
-  } catch (error) {
-    problem = linkProblem(error);
-  }
-
-  if (!view) {
-    return (
-      <>
-        <h1 className="text-2xl font-bold text-slate-900">This link cannot be used</h1>
-        <p role="alert" className="mt-3 text-slate-800">
-          {problem}
-        </p>
-      </>
-    );
-  }
+  const { view, problem } = await openLink(async () => confirmationRequest(await getDb(), token));
+  if (!view) return <UnusableLink problem={problem} />;
   return (
     <>
       <p className="text-sm font-semibold uppercase tracking-wide text-brand-700">{view.tenantName}</p>

@@ -1,7 +1,8 @@
 import type { Metadata } from "next";
 import { getDb } from "@/db/client";
-import { disputeRequest, type DisputeView } from "@/lib/consent/disputes";
-import { linkProblem } from "../../link-action";
+import { disputeRequest } from "@/lib/consent/disputes";
+import { openLink } from "../../link-action";
+import { UnusableLink } from "../../unusable-link";
 import { LinkActionForm } from "../../link-action-form";
 import { reportDisputeAction } from "./actions";
 
@@ -11,24 +12,8 @@ const utc = (at: Date) => `${at.toISOString().slice(0, 16).replace("T", " ")} UT
 
 export default async function DisputeConsentPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  let view: DisputeView | null = null;
-  let problem: string | null = null;
-  try {
-    view = await disputeRequest(await getDb(), token);
-  } catch (error) {
-    problem = linkProblem(error);
-  }
-
-  if (!view) {
-    return (
-      <>
-        <h1 className="text-2xl font-bold text-slate-900">This link cannot be used</h1>
-        <p role="alert" className="mt-3 text-slate-800">
-          {problem}
-        </p>
-      </>
-    );
-  }
+  const { view, problem } = await openLink(async () => disputeRequest(await getDb(), token));
+  if (!view) return <UnusableLink problem={problem} />;
   return (
     <>
       <p className="text-sm font-semibold uppercase tracking-wide text-brand-700">{view.tenantName}</p>
