@@ -6,6 +6,7 @@ import { recordAudit } from "@/lib/audit/audit";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import { CONSENT_CHANNEL_WORDS, consentConfirmationRequest } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { customerContact, type ContactRoute } from "@/lib/notifications/recipients";
 import { contactPointHash } from "./hashing";
 import { appendConsentEvent, contactPointFor, type NewConsentEvent } from "./ledger";
 import { CONFIRM_LINK_TTL_MS, LinkError, linkUrl, signLink, verifyLink } from "./links";
@@ -39,26 +40,22 @@ export function confirmedEventId(event: Pick<ConsentEvent, "action" | "idempoten
  */
 export async function appendGrantAwaitingConfirmation(tx: Db, actor: Actor, input: NewConsentEvent, reason: ConfirmationReason, now = new Date()): Promise<ConsentEvent> {
   if (input.action !== "grant" && input.action !== "request_confirmation") throw new Error("only a grant can await confirmation");
-  const [row] = await tx
-    .select({ email: customers.email, phone: customers.phone, tenantName: tenants.name })
-    .from(customers)
-    .innerJoin(tenants, eq(tenants.id, customers.tenantId))
-    .where(and(eq(customers.tenantId, input.tenantId), eq(customers.id, input.customerId)));
-  if (!row) throw new NotFoundError("No such customer");
+  const contact = await customerContact(tx, input.tenantId, input.customerId);
+  if (!contact) throw new NotFoundError("No such customer");
 
-  let destination: { channel: "email" | "sms"; to: string } | null;
+  let destination: ContactRoute | null;
   if (reason === "double_opt_in") {
-    const to = input.contactPoint ?? row.email;
+    const to = input.contactPoint ?? (contact.route?.channel === "email" ? contact.route.to : null);
     if (!to) throw ValidationError.field("contactPoint", "an email grant needs an email address to send the confirmation link to");
     destination = { channel: "email", to };
   } else {
-    destination = row.email ? { channel: "email", to: row.email } : row.phone ? { channel: "sms", to: row.phone } : null;
+    destination = contact.route;
     if (!destination) throw new ConflictError("Explicit consent needs a confirming step, but this customer has no email or phone on file to send it to.");
   }
 
   const event = await appendConsentEvent(tx, actor, { ...input, action: "request_confirmation" }, now);
   const token = signLink({ purpose: "confirm", tenantId: input.tenantId, ids: [event.id], expiresAt: new Date(now.getTime() + CONFIRM_LINK_TTL_MS) });
-  const message = consentConfirmationRequest(row.tenantName, `${input.purpose.name} by ${CONSENT_CHANNEL_WORDS[input.channel]}`, linkUrl("confirm", token), reason === "explicit_consent");
+  const message = consentConfirmationRequest(contact.tenantName, `${input.purpose.name} by ${CONSENT_CHANNEL_WORDS[input.channel]}`, linkUrl("confirm", token), reason === "explicit_consent");
   await enqueueMessage(
     tx,
     {

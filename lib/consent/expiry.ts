@@ -2,7 +2,7 @@ import { and, asc, eq, lte, ne, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { consentEvents, consentState, customers, purposes } from "@/db/schema";
 import { systemActor } from "@/lib/actor";
-import { describeError } from "@/lib/errors";
+import { startPeriodicJob } from "@/lib/jobs/periodic";
 import { appendConsentEvent } from "./ledger";
 
 const DEFAULT_BATCH_SIZE = 200;
@@ -60,28 +60,5 @@ export async function sweepExpiredConsents(db: Db, now = new Date(), batchSize =
  * tick comes is not doubled up. Returns a stop function that waits for the run under way.
  */
 export function startExpirySweep(getDb: () => Promise<Db>, intervalMs: number, batchSize = DEFAULT_BATCH_SIZE): () => Promise<void> {
-  let run: Promise<void> | undefined;
-  let stopped = false;
-
-  async function sweepUntilCaughtUp() {
-    const db = await getDb();
-    let expired: number;
-    do expired = await sweepExpiredConsents(db, new Date(), batchSize);
-    while (expired === batchSize && !stopped);
-  }
-
-  const timer = setInterval(() => {
-    if (run) return;
-    run = sweepUntilCaughtUp()
-      .catch((error: unknown) => console.error(`Expiry sweep failed: ${describeError(error)}`))
-      .finally(() => {
-        run = undefined;
-      });
-  }, intervalMs);
-
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await run;
-  };
+  return startPeriodicJob("Expiry sweep", intervalMs, async () => ({ moreWaiting: (await sweepExpiredConsents(await getDb(), new Date(), batchSize)) === batchSize }));
 }

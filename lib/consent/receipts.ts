@@ -6,6 +6,7 @@ import { assertTenantAccess, type Actor } from "@/lib/actor";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { consentDecisionWords, consentReceipt } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { customerContact } from "@/lib/notifications/recipients";
 import { RULE_PACKS, type RulePack } from "@/lib/tenants/rule-packs";
 import { confirmedEventId } from "./confirmation";
 import { STATUS_AFTER } from "./ledger";
@@ -34,25 +35,20 @@ export async function decisionsOfCall(db: Db, tenantId: string, interactionId: s
 export async function sendConsentReceipt(tx: Db, call: Interaction, now: Date): Promise<boolean> {
   const decisions = await decisionsOfCall(tx, call.tenantId, call.id);
   if (decisions.length === 0) return false;
-  const [row] = await tx
-    .select({ email: customers.email, phone: customers.phone, tenantName: tenants.name })
-    .from(customers)
-    .innerJoin(tenants, eq(tenants.id, customers.tenantId))
-    .where(and(eq(customers.tenantId, call.tenantId), eq(customers.id, call.customerId)));
-  const to = row?.email ?? row?.phone;
-  if (!row || !to) return false;
+  const contact = await customerContact(tx, call.tenantId, call.customerId);
+  if (!contact?.route) return false;
   // An objection is one decision however many purposes and channels it covers.
   const seen = new Set<string>();
   const lines = decisions.filter((d) => !seen.has(d.words) && seen.add(d.words)).map((d) => ({ at: d.event.occurredAt, words: d.words }));
   const token = signLink({ purpose: "dispute", tenantId: call.tenantId, ids: [call.id], expiresAt: new Date(now.getTime() + DISPUTE_LINK_TTL_MS) });
-  const message = consentReceipt(row.tenantName, lines, linkUrl("dispute", token), call.startedAt);
+  const message = consentReceipt(contact.tenantName, lines, linkUrl("dispute", token), call.startedAt);
   await enqueueMessage(
     tx,
     {
       tenantId: call.tenantId,
-      channel: row.email ? "email" : "sms",
+      channel: contact.route.channel,
       template: "consent.receipt",
-      recipient: to,
+      recipient: contact.route.to,
       subject: message.subject,
       body: message.body,
       sensitive: true,

@@ -9,6 +9,7 @@ import { env } from "@/lib/env";
 import { NotFoundError, ValidationError } from "@/lib/errors";
 import { securityChangeNotice } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { contactOnFile } from "@/lib/notifications/recipients";
 import { hashPassword } from "@/lib/staff/passwords";
 import { normalise } from "./answers";
 import { requireVerification } from "./verification";
@@ -54,10 +55,10 @@ async function securityChange(
     const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, call.tenantId));
     const { noticeWhat, after } = await apply(tx, customer, tenant!.name, call.id);
     if (noticeWhat) {
-      const to = customer.email ?? customer.phone;
-      if (to) {
+      const route = contactOnFile(customer);
+      if (route) {
         const notice = securityChangeNotice(tenant!.name, noticeWhat, now);
-        await enqueueMessage(tx, { tenantId: customer.tenantId, channel: customer.email ? "email" : "sms", template: `security.${setting}`, recipient: to, subject: notice.subject, body: notice.body, customerId: customer.id, interactionId: call.id }, now);
+        await enqueueMessage(tx, { tenantId: customer.tenantId, channel: route.channel, template: `security.${setting}`, recipient: route.to, subject: notice.subject, body: notice.body, customerId: customer.id, interactionId: call.id }, now);
       }
     }
     await recordAudit(tx, actor, {

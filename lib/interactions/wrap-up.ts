@@ -1,8 +1,9 @@
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { auditEvents, customers, purposes, tenants, type Interaction } from "@/db/schema";
+import { auditEvents, purposes, type Interaction } from "@/db/schema";
 import { callConfirmation, consentDecisionWords } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { customerContact } from "@/lib/notifications/recipients";
 
 const FIELD_WORDS: Record<string, string> = {
   name: "name",
@@ -53,13 +54,8 @@ export async function changesDuringCall(tx: Db, call: Interaction): Promise<stri
 /** Sends the customer the list of changes made in the call, to the email on file (or by SMS). */
 export async function sendCallConfirmation(tx: Db, call: Interaction, changes: string[], now: Date): Promise<void> {
   if (changes.length === 0) return;
-  const [row] = await tx
-    .select({ email: customers.email, phone: customers.phone, tenantName: tenants.name })
-    .from(customers)
-    .innerJoin(tenants, eq(tenants.id, customers.tenantId))
-    .where(and(eq(customers.tenantId, call.tenantId), eq(customers.id, call.customerId)));
-  const to = row?.email ?? row?.phone;
-  if (!row || !to) return;
-  const message = callConfirmation(row.tenantName, changes, now);
-  await enqueueMessage(tx, { tenantId: call.tenantId, channel: row.email ? "email" : "sms", template: "call.confirmation", recipient: to, subject: message.subject, body: message.body, customerId: call.customerId, interactionId: call.id }, now);
+  const contact = await customerContact(tx, call.tenantId, call.customerId);
+  if (!contact?.route) return;
+  const message = callConfirmation(contact.tenantName, changes, now);
+  await enqueueMessage(tx, { tenantId: call.tenantId, channel: contact.route.channel, template: "call.confirmation", recipient: contact.route.to, subject: message.subject, body: message.body, customerId: call.customerId, interactionId: call.id }, now);
 }

@@ -2,6 +2,7 @@ import { and, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { outboxAttempts, outboxMessages, type OutboxMessage } from "@/db/schema";
 import { describeError } from "@/lib/errors";
+import { startPeriodicJob } from "@/lib/jobs/periodic";
 import { webhookTransport } from "@/lib/webhooks/delivery";
 import { UndeliverableError } from "./outbox";
 import { unseal } from "./sealed";
@@ -109,42 +110,18 @@ export async function deliverDueMessages(db: Db, transports: Transports, options
   return summary;
 }
 
-/**
- * Delivers due messages every `intervalMs`, a full batch followed at once by the next. A run still
- * going when the next tick comes is not doubled up. Returns a stop function that waits for the run
- * under way to finish.
- */
+/** Delivers due messages every `intervalMs`, a full batch followed at once by the next. */
 export function startOutboxWorker(
   getDbFn: () => Promise<Db>,
   intervalMs: number,
   transportsFor: (db: Db) => Transports = transportsFromEnv,
 ): () => Promise<void> {
   let transports: Transports | undefined;
-  let run: Promise<void> | undefined;
-  let stopped = false;
-
-  async function deliverUntilCaughtUp() {
+  return startPeriodicJob("Outbox delivery run", intervalMs, async () => {
     const db = await getDbFn();
     transports ??= transportsFor(db);
-    let summary: DeliverySummary;
-    do {
-      summary = await deliverDueMessages(db, transports, { batchSize: DEFAULT_BATCH_SIZE });
-      if (summary.failed > 0) console.warn(`Outbox: ${summary.failed} message(s) given up on; their last error is in outbox_messages.last_error`);
-    } while (summary.claimed === DEFAULT_BATCH_SIZE && !stopped);
-  }
-
-  const timer = setInterval(() => {
-    if (run) return;
-    run = deliverUntilCaughtUp()
-      .catch((error: unknown) => console.error(`Outbox delivery run failed: ${describeError(error)}`))
-      .finally(() => {
-        run = undefined;
-      });
-  }, intervalMs);
-
-  return async () => {
-    stopped = true;
-    clearInterval(timer);
-    await run;
-  };
+    const summary = await deliverDueMessages(db, transports, { batchSize: DEFAULT_BATCH_SIZE });
+    if (summary.failed > 0) console.warn(`Outbox: ${summary.failed} message(s) given up on; their last error is in outbox_messages.last_error`);
+    return { moreWaiting: summary.claimed === DEFAULT_BATCH_SIZE };
+  });
 }
