@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apiKeys, tenants, type ApiKey } from "@/db/schema";
@@ -87,16 +87,23 @@ export async function listApiKeys(db: Db, actor: Actor): Promise<Omit<ApiKey, "k
 
 const LAST_USED_PRECISION_MS = 5 * 60 * 1000;
 
+// Prepared once per database handle: every API request starts here, and planning (or even building)
+// the lookup would cost more than running it. It still reads the row each time, so a revoked key is
+// refused at once.
+const prepareKeyLookup = (db: Db) =>
+  db
+    .select()
+    .from(apiKeys)
+    .where(and(eq(apiKeys.keyHash, sql.placeholder("keyHash")), isNull(apiKeys.revokedAt)))
+    .prepare("authenticate_api_key");
+const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>();
+
 /** The actor behind a bearer key, or null for a missing, unknown or revoked key. */
 export async function authenticateApiKey(db: Db, key: string, ip: string | null, now = new Date()): Promise<ApiKeyActor | null> {
   if (!key || key.length > 200) return null;
-  // Prepared: every API request starts here, and planning the lookup would cost more than running it.
-  const [row] = await db
-    .select()
-    .from(apiKeys)
-    .where(and(eq(apiKeys.keyHash, hashApiKey(key)), isNull(apiKeys.revokedAt)))
-    .prepare("authenticate_api_key")
-    .execute();
+  let lookup = keyLookups.get(db);
+  if (!lookup) keyLookups.set(db, (lookup = prepareKeyLookup(db)));
+  const [row] = await lookup.execute({ keyHash: hashApiKey(key) });
   if (!row) return null;
   // Admins look at this before revoking a key; once per few minutes is precise enough and spares a
   // write on every request.

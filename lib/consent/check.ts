@@ -128,33 +128,22 @@ type FactsRow = {
   contact_point_hash: string | null;
 };
 
-const dialect = new PgDialect();
-
 /**
- * Runs a statement as a prepared one: the driver parses and plans it once per connection and then
- * only binds and executes. Planning the check statement costs several times its execution, and a
- * dialler asks hundreds of times a second (db.execute never prepares).
+ * The statement resolving purpose, customer and latest consent for every query at once: the queries
+ * go in as one JSON array (one parameter, whatever the batch size) and are joined to purposes,
+ * customers and either the current-state projection (now) or the ledger as it stood at `at` (an
+ * audit: the latest event that had happened by then, through consent_events_check_idx). One row comes
+ * back per query, numbered as sent. Times come back as whole epoch milliseconds, which both drivers
+ * read alike.
  */
-async function preparedRows<T>(db: Db, name: string, statement: SQL): Promise<T[]> {
-  const result = (await db._.session.prepareQuery(dialect.sqlToQuery(statement), undefined, name, false).execute()) as unknown as { rows?: T[] } | T[];
-  return Array.isArray(result) ? result : (result.rows ?? []);
-}
-
-/**
- * Resolves purpose, customer and latest consent for every query in one statement: the queries go in
- * as one JSON array (one parameter, whatever the batch size) and are joined to purposes, customers
- * and either the current-state projection (now) or the ledger as it stood at `at` (an audit: the
- * latest event that had happened by then, through consent_events_check_idx). One row comes back per
- * query, numbered as sent. Times come back as whole epoch milliseconds, which both drivers read alike.
- */
-async function loadFacts(db: Db, tenantId: string, queries: CheckQuery[], pastAt: Date | null): Promise<FactsRow[]> {
-  const items = JSON.stringify(queries.map((q, n) => ({ n, customer: q.customer, purpose: q.purpose, channel: q.channel })));
-  const latest = pastAt
+function factsStatement(past: boolean): SQL {
+  const tenantId = sql.placeholder("tenantId");
+  const latest = past
     ? sql`left join lateral (
         select null::consent_status as status, e.action, e.id as event_id, e.occurred_at as since, e.valid_until, e.contact_point_hash
         from consent_events e
         where e.tenant_id = ${tenantId} and e.customer_id = c.id and e.purpose_id = p.id and e.channel = i.channel
-          and e.occurred_at <= ${pastAt.toISOString()}::timestamptz
+          and e.occurred_at <= ${sql.placeholder("at")}::timestamptz
         order by e.occurred_at desc, e.chain_seq desc
         limit 1
       ) s on true`
@@ -163,21 +152,37 @@ async function loadFacts(db: Db, tenantId: string, queries: CheckQuery[], pastAt
         from consent_state cs
         where cs.tenant_id = ${tenantId} and cs.customer_id = c.id and cs.purpose_id = p.id and cs.channel = i.channel
       ) s on true`;
-  return preparedRows<FactsRow>(
-    db,
-    pastAt ? "consent_facts_at" : "consent_facts_now",
-    sql`select i.n, p.id as purpose_id, p.review_interval_days, i.channel = any(p.channels) as uses_channel,
-          c.id as customer_id, c.status as customer_status, c.restricted, c.email, c.phone,
-          s.status, s.action, s.event_id,
-          floor(extract(epoch from s.since) * 1000)::float8 as since_ms,
-          floor(extract(epoch from s.valid_until) * 1000)::float8 as valid_until_ms,
-          s.contact_point_hash
-        from jsonb_to_recordset(${items}::jsonb) as i(n int, customer text, purpose text, channel consent_channel)
-        left join purposes p on p.tenant_id = ${tenantId} and p.key = i.purpose
-        left join customers c on c.tenant_id = ${tenantId} and c.ref = i.customer
-        ${latest}
-        order by i.n`,
-  );
+  return sql`select i.n, p.id as purpose_id, p.review_interval_days, i.channel = any(p.channels) as uses_channel,
+      c.id as customer_id, c.status as customer_status, c.restricted, c.email, c.phone,
+      s.status, s.action, s.event_id,
+      floor(extract(epoch from s.since) * 1000)::float8 as since_ms,
+      floor(extract(epoch from s.valid_until) * 1000)::float8 as valid_until_ms,
+      s.contact_point_hash
+    from jsonb_to_recordset(${sql.placeholder("items")}::jsonb) as i(n int, customer text, purpose text, channel consent_channel)
+    left join purposes p on p.tenant_id = ${tenantId} and p.key = i.purpose
+    left join customers c on c.tenant_id = ${tenantId} and c.ref = i.customer
+    ${latest}
+    order by i.n`;
+}
+
+const dialect = new PgDialect();
+const FACTS = { now: dialect.sqlToQuery(factsStatement(false)), past: dialect.sqlToQuery(factsStatement(true)) };
+type PreparedFacts = ReturnType<Db["_"]["session"]["prepareQuery"]>;
+const preparedFacts = new WeakMap<Db, Partial<Record<keyof typeof FACTS, PreparedFacts>>>();
+
+/**
+ * Runs the facts statement as a prepared one, built once per database handle: the driver parses and
+ * plans it once per connection and then only binds and executes. Planning it costs several times
+ * running it for one check, and a dialler asks hundreds of times a second (db.execute never prepares).
+ */
+async function loadFacts(db: Db, tenantId: string, queries: CheckQuery[], pastAt: Date | null): Promise<FactsRow[]> {
+  const variant = pastAt ? "past" : "now";
+  let cached = preparedFacts.get(db);
+  if (!cached) preparedFacts.set(db, (cached = {}));
+  const prepared = (cached[variant] ??= db._.session.prepareQuery(FACTS[variant], undefined, `consent_facts_${variant}`, false));
+  const items = JSON.stringify(queries.map((q, n) => ({ n, customer: q.customer, purpose: q.purpose, channel: q.channel })));
+  const result = (await prepared.execute({ tenantId, items, at: pastAt?.toISOString() ?? null })) as unknown as { rows?: FactsRow[] } | FactsRow[];
+  return Array.isArray(result) ? result : (result.rows ?? []);
 }
 
 function factsOf(tenantId: string, query: CheckQuery, row: FactsRow, at: Date): ConsentFacts {
