@@ -5,7 +5,7 @@ import { auditEvents, consentState, customers, notices, purposes } from "@/db/sc
 import { tenantIdByKey } from "@/db/seed";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { systemActor, type ApiKeyActor } from "@/lib/actor";
-import { ForbiddenError } from "@/lib/errors";
+import { ConflictError, ForbiddenError } from "@/lib/errors";
 import { rebuildConsentState } from "./rebuild";
 import { recordExternalConsent } from "./record";
 
@@ -98,6 +98,19 @@ describe("rebuilding the consent projection from the ledger", () => {
     await t.db.insert(consentState).values({ tenantId: globex, ...key, channel: "phone", status: "granted", eventId: "00000000-0000-4000-8000-0000000000ef", since: at(7) });
     expect(await rebuildConsentState(t.db, system, { apply: true })).toMatchObject({ tenantId: null, applied: true, missing: 0, extra: 1, different: 0 });
     expect(await rebuildConsentState(t.db, system, { apply: false })).toMatchObject({ missing: 0, extra: 0, different: 0 });
+  });
+
+  it("refuses to repair from a ledger that does not verify, and changes nothing", async () => {
+    const key = await keyOf(globex, "GLX-0001", "marketing");
+    await t.db.insert(consentState).values({ tenantId: globex, ...key, channel: "phone", status: "granted", eventId: "00000000-0000-4000-8000-0000000000ee", since: at(7) });
+    const [victim] = await queryRows<{ id: string; recording_ref: string | null }>(t.db, sql`select id, recording_ref from consent_events where tenant_id = ${globex} order by recorded_at limit 1`);
+    await t.db.execute(sql`alter table consent_events disable trigger consent_events_append_only`);
+    await t.db.execute(sql`update consent_events set recording_ref = 'edited behind the application' where tenant_id = ${globex} and id = ${victim!.id}`);
+    await expect(rebuildConsentState(t.db, system, { tenantId: globex, apply: true })).rejects.toBeInstanceOf(ConflictError);
+    expect(await rebuildConsentState(t.db, system, { tenantId: globex, apply: false })).toMatchObject({ extra: 1 });
+    await t.db.execute(sql`update consent_events set recording_ref = ${victim!.recording_ref} where tenant_id = ${globex} and id = ${victim!.id}`);
+    await t.db.execute(sql`alter table consent_events enable trigger consent_events_append_only`);
+    expect(await rebuildConsentState(t.db, system, { tenantId: globex, apply: true })).toMatchObject({ applied: true, extra: 1 });
   });
 
   it("is for admins and the system only", async () => {

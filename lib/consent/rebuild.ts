@@ -1,11 +1,12 @@
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { queryRows, type Db } from "@/db/client";
-import type { ConsentChannel, ConsentStatus } from "@/db/schema";
+import { tenants, type ConsentChannel, type ConsentStatus } from "@/db/schema";
 import { assertRole, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
-import { ValidationError, fieldErrorsFromZod } from "@/lib/errors";
+import { ConflictError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 import { STATUS_AFTER } from "./ledger";
+import { verifyLedger } from "./verify";
 
 export const rebuildSchema = z.object({
   tenantId: z.uuid("unknown tenant").optional(),
@@ -153,7 +154,8 @@ async function compare(db: Db, tenantId: string | undefined, listLimit: number):
 /**
  * Recomputes the consent projection from the ledger and reports where `consent_state` differs:
  * rows missing, rows the ledger does not explain, and rows whose status, event, since, validity or
- * contact point differ. With `apply`, repairs them in one transaction, with one audit event; the
+ * contact point differ. With `apply`, and only when the ledger verifies, repairs them in one
+ * transaction, with one audit event; the
  * projection is locked against concurrent appends meanwhile, so the repair sees a settled ledger.
  */
 export async function rebuildConsentState(db: Db, actor: Actor, input: z.input<typeof rebuildSchema>): Promise<RebuildReport> {
@@ -166,6 +168,13 @@ export async function rebuildConsentState(db: Db, actor: Actor, input: z.input<t
   return db.transaction(async (tx) => {
     // Appends upsert consent_state; this mode makes them wait until the repair commits.
     await tx.execute(sql`lock table consent_state in share row exclusive mode`);
+    // The projection is only ever repaired from a ledger that verifies: rebuilt from a chain whose last
+    // withdrawal was deleted behind our back, it would hand the customer's old grant back.
+    const scope = tenantId ? [tenantId] : (await tx.select({ id: tenants.id }).from(tenants)).map((t) => t.id);
+    for (const id of scope) {
+      const ledger = await verifyLedger(tx, id);
+      if (!ledger.ok) throw new ConflictError(`The consent ledger of tenant ${id} does not verify (first broken event ${ledger.brokenEventId}); nothing was repaired. Investigate the ledger before rebuilding its projection.`);
+    }
     const report = await compare(tx, tenantId, listLimit);
     if (report.missing + report.extra + report.different > 0) {
       const eventsOf = tenantId ? sql`e.tenant_id = ${tenantId}::uuid` : sql`true`;
