@@ -8,3 +8,6 @@ export * from "./identity";
 export * from "./notifications";
 export * from "./consent";
 export * from "./webhooks";
+export * from "./payments";
+export * from "./subscriptions";
+export * from "./preferences";
