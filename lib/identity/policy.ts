@@ -40,6 +40,9 @@ export const REQUIRED_LEVEL = {
   change_address: "strong",
   change_security_settings: "strong",
   change_payment_details: "strong",
+  /** A plan change, pause or cancellation alters what the customer pays. */
+  change_subscription: "strong",
+  change_marketing_preferences: "basic",
   privacy_request: "strong",
 } as const satisfies Record<string, Exclude<VerificationLevel, "none">>;
 
