@@ -7,6 +7,7 @@ import { recordExternalConsent } from "@/lib/consent/record";
 import { putCustomer } from "@/lib/customers/customers";
 import { storeSecurityAnswer } from "@/lib/identity/security-settings";
 import { checkKnowledge } from "@/lib/identity/verification";
+import { seedDemoPreferences } from "@/lib/preferences/demo";
 import { endCall, startCall } from "@/lib/interactions/interactions";
 import { env } from "@/lib/env";
 import { createStaff } from "@/lib/staff/staff";
@@ -66,6 +67,7 @@ async function seedInto(db: Db): Promise<void> {
     const security = demoSecurityAnswers[ref];
     if (security) await storeSecurityAnswer(db, customer, security.question, security.answer);
   }
+  await seedDemoPreferences(db, seeder, tenantIds);
   const agent = demoStaff[0];
   await seedDemoConsents(db, tenantIds, {
     type: "staff",

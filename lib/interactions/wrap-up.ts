@@ -33,6 +33,7 @@ const CHANGE_WORDS: Record<string, (after: Record<string, unknown> | null, purpo
   "customer.password_reset_sent": () => "Sent you a password-reset link",
   "customer.mfa_reset": () => "Reset your two-step verification",
   "customer.security_question_set": () => "Changed your security question",
+  "preferences.updated": () => "Updated your marketing preferences (topics and how often)",
 };
 
 /** Everything changed for the customer during this call, in order, as the customer should read it. */

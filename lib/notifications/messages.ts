@@ -80,3 +80,12 @@ export function consentReceipt(tenant: string, decisions: { at: Date; words: str
     body: `${tenant}: during your call on ${when(callAt)} we recorded these choices:\n${decisions.map((d) => `- ${when(d.at)}: ${d.words}`).join("\n")}\nYou can change your mind at any time. If this wasn't you, tell us here (link valid 30 days): ${disputeUrl}`,
   };
 }
+
+/** After a preferences change on a call: what the customer chose, and that it signs them up to nothing. */
+export function preferencesConfirmation(tenant: string, topicNames: string[], frequencyWords: string | null, at: Date) {
+  const chosen = topicNames.length ? `${topicNames.join(", ")}${frequencyWords ? `, ${frequencyWords}` : ""}` : "no marketing topics";
+  return {
+    subject: `Your marketing preferences with ${tenant}`,
+    body: `${tenant}: your marketing preferences were updated on ${when(at)} during a phone call with our team: ${chosen}. They only choose what we send where you have agreed to hear from us. If this wasn't you, call us on the number on our website.`,
+  };
+}
