@@ -15,9 +15,11 @@ import { maskAddress, maskDateOfBirth, maskEmail, maskPhone } from "@/lib/custom
 import { NotFoundError } from "@/lib/errors";
 import { verificationState } from "@/lib/identity/verification";
 import { customerInteractions, DISPOSITION_LABELS, openCallWith } from "@/lib/interactions/interactions";
+import { customerPreferencesView, FREQUENCY_LABELS } from "@/lib/preferences/preferences";
 import { endCallAction, startCallAction } from "./actions";
 import { ConsentPanel } from "./consent-panel";
 import { CustomerDetails } from "./customer-details";
+import { PreferencesPanel } from "./preferences-panel";
 import { ProfileForm, StatusForm } from "./profile-forms";
 import { SecurityPanel } from "./security-panel";
 import { VerificationPanel } from "./verification-panel";
@@ -50,6 +52,7 @@ export default async function CustomerPage({ params, searchParams }: { params: P
   const verification = openCall ? await verificationState(db, staff, openCall.id) : null;
   const verified = verification !== null && verification.level !== "none";
   const inCall = openCall ? { interactionId: openCall.id, customerId: customer.id } : null;
+  const preferences = await customerPreferencesView(db, staff, customer, inCall?.interactionId ?? null);
 
   return (
     <div className="space-y-6">
@@ -106,6 +109,10 @@ export default async function CustomerPage({ params, searchParams }: { params: P
 
       <Card title="Consent" titleId="consent">
         <ConsentPanel panel={consents} call={inCall} recordingRef={openCall?.recordingRef ?? null} canGrant={verified} doubleOptIn={tenant?.emailDoubleOptIn ?? false} />
+      </Card>
+
+      <Card title="Marketing preferences" titleId="preferences">
+        <PreferencesPanel view={preferences} call={inCall} frequencies={Object.entries(FREQUENCY_LABELS).map(([value, label]) => ({ value, label }))} />
       </Card>
 
       {inCall ? (
