@@ -89,3 +89,15 @@ export function preferencesConfirmation(tenant: string, topicNames: string[], fr
     body: `${tenant}: your marketing preferences were updated on ${when(at)} during a phone call with our team: ${chosen}. They only choose what we send where you have agreed to hear from us. If this wasn't you, call us on the number on our website.`,
   };
 }
+
+/**
+ * A payment-method change, sent to the contact point on file (never one given on the call): it is
+ * both the confirmation and the independent notice that lets the real customer spot a takeover (G5).
+ * `what` names the method masked only ("a Visa card ending 1111 was added").
+ */
+export function paymentMethodChangedNotice(tenant: string, what: string, at: Date) {
+  return {
+    subject: `Payment details changed on your ${tenant} account`,
+    body: `${tenant}: ${what} on ${when(at)} during a phone call with our team. If this wasn't you, call us now on the number on our website: we will undo the change and secure your account.`,
+  };
+}
