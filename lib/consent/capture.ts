@@ -7,6 +7,7 @@ import { recordAudit } from "@/lib/audit/audit";
 import { ConflictError, ValidationError, type FieldError } from "@/lib/errors";
 import { requireVerification } from "@/lib/identity/verification";
 import { heldCall } from "@/lib/interactions/interactions";
+import { refuseCardData } from "@/lib/payments/card-numbers";
 import { purposeByKey } from "./check";
 import { appendGrantAwaitingConfirmation, confirmationNeeded } from "./confirmation";
 import { STATUS_AFTER, appendConsentEvent, type NewConsentEvent } from "./ledger";
@@ -33,16 +34,16 @@ export const callConsentSchema = z.object({
   noticeId: z.preprocess(blankToUndefined, z.uuid("Unknown script version").optional()),
   recordingRef: optionalText(200, "The recording reference"),
   /** On an unrecorded call, the customer's own words; for a special category, their express statement. */
-  customerWords: optionalText(2000, "The customer's words"),
+  customerWords: optionalText(2000, "The customer's words").superRefine(refuseCardData),
   attested: checkbox,
 });
 
-export const objectionSchema = z.object({ ...inCall, customerWords: optionalText(2000, "The customer's words") });
+export const objectionSchema = z.object({ ...inCall, customerWords: optionalText(2000, "The customer's words").superRefine(refuseCardData) });
 
 /** "Don't call me again", "stop texting me": a revocation in the customer's own words (TCPA, RULES.md E4). */
 export const revocationSchema = z.object({
   ...inCall,
-  customerWords: z.string().trim().min(2, "Type what the customer said, in their words").max(2000, "The customer's words must be at most 2,000 characters"),
+  customerWords: z.string().trim().min(2, "Type what the customer said, in their words").max(2000, "The customer's words must be at most 2,000 characters").superRefine(refuseCardData),
   channels: z.array(z.enum(["phone", "sms", "email", "post"]), "Choose calls, texts or both").min(1, "Choose calls, texts or both"),
 });
 

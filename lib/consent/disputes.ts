@@ -5,6 +5,7 @@ import { consentDisputes, consentState, customers, interactions, purposes, staff
 import { assertRole, systemActor, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { ConflictError, NotFoundError } from "@/lib/errors";
+import { refuseCardData } from "@/lib/payments/card-numbers";
 import { appendConsentEvent } from "./ledger";
 import { verifyLink } from "./links";
 import { decisionsOfCall } from "./receipts";
@@ -158,7 +159,7 @@ export async function openConsentDisputeCount(db: Db, actor: Actor): Promise<num
 
 export const closeDisputeSchema = z.object({
   disputeId: z.uuid("Unknown dispute"),
-  note: z.string().trim().min(3, "Write what you found and did").max(2000, "At most 2,000 characters"),
+  note: z.string().trim().min(3, "Write what you found and did").max(2000, "At most 2,000 characters").superRefine(refuseCardData),
 });
 
 /** A supervisor closes a dispute with what they found and did; audited. */

@@ -8,6 +8,7 @@ import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod, type FieldError } from "@/lib/errors";
 import { toE164 } from "@/lib/customers/phone";
 import { emailAddress } from "@/lib/customers/schema";
+import { refuseCardData } from "@/lib/payments/card-numbers";
 import { purposeByKey } from "./check";
 import { appendGrantAwaitingConfirmation, confirmationNeeded } from "./confirmation";
 import { STATUS_AFTER, appendConsentEvent } from "./ledger";
@@ -23,7 +24,7 @@ export const externalConsentSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true, error: "must be an ISO 8601 time with offset" }).optional(),
   contactPoint: z.string().trim().max(254).optional(),
   evidence: z
-    .object({ ip: z.string().max(64).optional(), userAgent: z.string().max(1000).optional(), text: z.string().max(5000).optional() })
+    .object({ ip: z.string().max(64).optional(), userAgent: z.string().max(1000).optional(), text: z.string().max(5000).superRefine(refuseCardData).optional() })
     .strict()
     .optional(),
 });

@@ -10,6 +10,7 @@ import { requireVerification } from "@/lib/identity/verification";
 import { heldCall } from "@/lib/interactions/interactions";
 import { contactPointConfirmation, contactPointChangedNotice } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { refuseCardData } from "@/lib/payments/card-numbers";
 import { emitWebhook } from "@/lib/webhooks/webhooks";
 import { sameFieldValue } from "./compare";
 import { recordContactPointChanges } from "./contact-points";
@@ -198,7 +199,7 @@ export const statusChangeSchema = z.object({
   interactionId: z.uuid("Unknown call"),
   customerId: z.uuid("Unknown customer"),
   status: z.enum(["active", "inactive"], "Choose active or inactive"),
-  reason: z.string().trim().min(3, "Give the reason").max(500, "At most 500 characters"),
+  reason: z.string().trim().min(3, "Give the reason").max(500, "At most 500 characters").superRefine(refuseCardData),
 });
 
 /** Inactivates or reactivates a profile during a call, with the reason the customer gave. */

@@ -20,6 +20,7 @@ import { maskEmail, maskPhone } from "@/lib/customers/masking";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
 import { heldCall } from "@/lib/interactions/interactions";
 import { enqueueMessage } from "@/lib/notifications/outbox";
+import { refuseCardData } from "@/lib/payments/card-numbers";
 import { verifyPassword } from "@/lib/staff/passwords";
 import { hashOneTimeCode, newOneTimeCode, normalise, sameHash } from "./answers";
 import {
@@ -335,7 +336,7 @@ export async function requireVerification(db: Db, actor: Actor, interactionId: s
 
 export const closeAlertSchema = z.object({
   alertId: z.uuid("Unknown alert"),
-  note: z.string().trim().min(3, "Write what you found and did").max(2000, "At most 2,000 characters"),
+  note: z.string().trim().min(3, "Write what you found and did").max(2000, "At most 2,000 characters").superRefine(refuseCardData),
 });
 
 export type AlertView = typeof verificationAlerts.$inferSelect & { customerName: string; customerRef: string; agentEmail: string | null };

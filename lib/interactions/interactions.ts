@@ -9,6 +9,7 @@ import { maskPhone } from "@/lib/customers/masking";
 import { getCustomer } from "@/lib/customers/customers";
 import { toE164 } from "@/lib/customers/phone";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
+import { refuseCardDataInCallText } from "@/lib/payments/free-text";
 import { changesDuringCall, sendCallConfirmation } from "./wrap-up";
 
 export const startCallSchema = z.object({
@@ -82,6 +83,8 @@ export async function startCall(db: Db, actor: Actor, input: z.output<typeof sta
 export async function endCall(db: Db, actor: Actor, input: z.output<typeof endCallSchema>): Promise<Interaction & { changes: string[] }> {
   assertRole(actor, "agent", "supervisor", "admin");
   if (actor.type !== "staff") throw new NotFoundError();
+  // Card data in the summary is refused by the domain, not the schema, so the attempt is logged (F6).
+  await refuseCardDataInCallText(db, actor, input.interactionId, "summary", input.summary);
   return db.transaction(async (tx) => {
     const [call] = await tx
       .select()
