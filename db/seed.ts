@@ -11,6 +11,7 @@ import { seedDemoPreferences } from "@/lib/preferences/demo";
 import { endCall, startCall } from "@/lib/interactions/interactions";
 import { env } from "@/lib/env";
 import { createStaff } from "@/lib/staff/staff";
+import { seedDemoSubscriptions } from "@/lib/subscriptions/demo";
 import { createTenant } from "@/lib/tenants/tenants";
 import type { Db } from "./client";
 import { runAsCommand } from "./command";
@@ -67,6 +68,7 @@ async function seedInto(db: Db): Promise<void> {
     const security = demoSecurityAnswers[ref];
     if (security) await storeSecurityAnswer(db, customer, security.question, security.answer);
   }
+  await seedDemoSubscriptions(db, seeder);
   await seedDemoPreferences(db, seeder, tenantIds);
   const agent = demoStaff[0];
   await seedDemoConsents(db, tenantIds, {

@@ -101,3 +101,11 @@ export function paymentMethodChangedNotice(tenant: string, what: string, at: Dat
     body: `${tenant}: ${what} on ${when(at)} during a phone call with our team. If this wasn't you, call us now on the number on our website: we will undo the change and secure your account.`,
   };
 }
+
+/** A subscription change confirmed to the customer: what changed, from when, and the price difference. */
+export function subscriptionChangeConfirmation(tenant: string, change: { what: string; from: string; price: string }, at: Date) {
+  return {
+    subject: `Your ${tenant} subscription has changed`,
+    body: `${tenant}: during your call on ${when(at)} we made this change to your subscription: ${change.what}, ${change.from}. Price: ${change.price}.\nIf this wasn't you, call us now on the number on our website.`,
+  };
+}
