@@ -9,6 +9,7 @@ import { VerificationRequiredError, checkKnowledge, checkVerificationCode, sendV
 import { endCall, openCallWith, startCall } from "@/lib/interactions/interactions";
 import { unseal } from "@/lib/notifications/sealed";
 import { periodEnd, prorate } from "./billing";
+import { subscriptionPanel } from "./panel";
 import {
   addAddOn,
   applyDueSubscriptionChanges,
@@ -98,6 +99,18 @@ describe("subscriptions", () => {
     expect(ann.changes.map((c) => c.kind)).toEqual(["created"]);
     expect(await customerSubscription(t.db, agent, await customerByRef(acme, "ACME-0012"))).toBeNull();
     expect((await t.db.select().from(subscriptions)).length).toBe(20);
+  });
+
+  it("the card shows the subscription and, for each plan, whether it is an upgrade now or a downgrade at the period end", async () => {
+    const mohammed = await customerByRef(acme, "ACME-0004"); // Fixed Saver, yearly, with Boiler cover
+    const data = await subscriptionPanel(t.db, agent, mohammed);
+    expect(data.subscription).toMatchObject({ planName: "Fixed Saver", cycle: "yearly", status: "active", price: "£570.00 a year", addOns: [{ key: "boiler_cover", name: "Boiler cover", price: "£120.00 a year" }], pending: null, cancelsAt: null });
+    expect(data.planChoices.map((c) => c.key)).toEqual(["standard_variable", "green_plus"]);
+    expect(data.planChoices[0]!.effect).toMatch(/^Upgrade, with effect from now: £\d+\.\d\d to pay now; your regular price goes up by £100\.00 a year\.$/);
+    expect(data.addOnChoices.map((c) => c.key)).toEqual(["smart_meter_insights"]);
+    expect(data.cycleSwitch).toMatchObject({ to: "monthly", withdraws: false });
+    expect(data.cycleSwitch!.effect).toContain("£57.00 a month instead of £570.00 a year; nothing to pay now");
+    expect((await subscriptionPanel(t.db, agent, await customerByRef(acme, "ACME-0012"))).subscription).toBeNull();
   });
 
   it("G3: every change is refused without strong verification, in the domain, and writes nothing", async () => {
