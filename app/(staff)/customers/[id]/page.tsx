@@ -16,14 +16,12 @@ import { NotFoundError } from "@/lib/errors";
 import { verificationState } from "@/lib/identity/verification";
 import { customerInteractions, DISPOSITION_LABELS, openCallWith } from "@/lib/interactions/interactions";
 import { paymentMethodsOf, recordingState } from "@/lib/payments/payment-methods";
-import { paymentMethodsOf, recordingState } from "@/lib/payments/payment-methods";
 import { customerPreferencesView, FREQUENCY_LABELS } from "@/lib/preferences/preferences";
 import { endCallAction, startCallAction } from "./actions";
 import { ConsentPanel } from "./consent-panel";
 import { CustomerDetails } from "./customer-details";
 import { PreferencesPanel } from "./preferences-panel";
 import { ProfileForm, StatusForm } from "./profile-forms";
-import { PaymentPanel } from "./payment-panel";
 import { PaymentPanel } from "./payment-panel";
 import { SecurityPanel } from "./security-panel";
 import { subscriptionPanel } from "@/lib/subscriptions/panel";
@@ -58,10 +56,6 @@ export default async function CustomerPage({ params, searchParams }: { params: P
   const verification = openCall ? await verificationState(db, staff, openCall.id) : null;
   const verified = verification !== null && verification.level !== "none";
   const inCall = openCall ? { interactionId: openCall.id, customerId: customer.id } : null;
-  const payments =
-    inCall && verification?.level === "strong"
-      ? { methods: await paymentMethodsOf(db, staff, customer), recording: await recordingState(db, staff, inCall.interactionId) }
-      : null;
   const payments =
     inCall && verification?.level === "strong"
       ? { methods: await paymentMethodsOf(db, staff, customer), recording: await recordingState(db, staff, inCall.interactionId) }
@@ -124,16 +118,6 @@ export default async function CustomerPage({ params, searchParams }: { params: P
       <Card title="Consent" titleId="consent">
         <ConsentPanel panel={consents} call={inCall} recordingRef={openCall?.recordingRef ?? null} canGrant={verified} doubleOptIn={tenant?.emailDoubleOptIn ?? false} />
       </Card>
-
-      {inCall ? (
-        <Card title="Payment methods" titleId="payment-methods">
-          {payments ? (
-            <PaymentPanel {...inCall} methods={payments.methods} recording={{ recorded: payments.recording.recorded, pausedSince: payments.recording.pausedSince?.toISOString() ?? null }} />
-          ) : (
-            <p className="text-sm text-slate-700">Needs strong verification: a one-time code plus a knowledge check.</p>
-          )}
-        </Card>
-      ) : null}
 
       {inCall ? (
         <Card title="Payment methods" titleId="payment-methods">
