@@ -13,12 +13,15 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("@/lib/env");
     if (env.OUTBOX_POLL_MS === 0) return;
-    const [{ getDb }, { startOutboxWorker }, { startExpirySweep }] = await Promise.all([
+    const [{ getDb }, { startOutboxWorker }, { startExpirySweep }, { startSubscriptionRenewals }] = await Promise.all([
       import("@/db/client"),
       import("@/lib/notifications/worker"),
       import("@/lib/consent/expiry"),
+      import("@/lib/subscriptions/subscriptions"),
     ]);
     startOutboxWorker(getDb, env.OUTBOX_POLL_MS);
     startExpirySweep(getDb, EXPIRY_SWEEP_MS);
+    // Pending plan and cycle changes and scheduled cancellations take effect on the minute as well.
+    startSubscriptionRenewals(getDb, EXPIRY_SWEEP_MS);
   }
 }

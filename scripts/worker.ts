@@ -12,6 +12,7 @@ import { getConnection } from "@/db/client";
 import { env } from "@/lib/env";
 import { startExpirySweep } from "@/lib/consent/expiry";
 import { startOutboxWorker } from "@/lib/notifications/worker";
+import { startSubscriptionRenewals } from "@/lib/subscriptions/subscriptions";
 
 /** OUTBOX_POLL_MS=0 turns off the web server's in-process worker, typically because this one runs; it does not turn off this one. */
 const STANDALONE_POLL_MS = 2000;
@@ -27,7 +28,8 @@ async function main() {
   const pollMs = env.OUTBOX_POLL_MS || STANDALONE_POLL_MS;
   const stopOutbox = startOutboxWorker(async () => connection.db, pollMs);
   const stopSweep = startExpirySweep(async () => connection.db, EXPIRY_SWEEP_MS);
-  const stop = () => Promise.all([stopOutbox(), stopSweep()]);
+  const stopRenewals = startSubscriptionRenewals(async () => connection.db, EXPIRY_SWEEP_MS);
+  const stop = () => Promise.all([stopOutbox(), stopSweep(), stopRenewals()]);
   console.log(`Outbox worker: delivering due messages every ${pollMs} ms, sweeping lapsed consents every ${EXPIRY_SWEEP_MS / 1000} s (Ctrl+C to stop).`);
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
