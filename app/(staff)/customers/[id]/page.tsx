@@ -32,6 +32,17 @@ export const metadata: Metadata = { title: "Customer" };
 
 const DISPOSITIONS = Object.entries(DISPOSITION_LABELS).map(([value, label]) => ({ value, label }));
 
+/** In-page links, so that an agent on a call reaches each panel in a keystroke or two (the ids are the cards' headings). */
+const SECTIONS = [
+  { id: "consent", label: "Consent", inCallOnly: false },
+  { id: "payment-methods", label: "Payment methods", inCallOnly: true },
+  { id: "subscription", label: "Subscription", inCallOnly: false },
+  { id: "preferences", label: "Marketing preferences", inCallOnly: false },
+  { id: "update-details", label: "Update details", inCallOnly: true },
+  { id: "security", label: "Security settings", inCallOnly: true },
+  { id: "history", label: "Interaction history", inCallOnly: false },
+] as const;
+
 export default async function CustomerPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ caller?: string }> }) {
   const staff = await requireStaff();
   const { id } = await params;
@@ -71,6 +82,13 @@ export default async function CustomerPage({ params, searchParams }: { params: P
         <Badge tone={customer.status === "active" ? "good" : "neutral"}>{customer.status}</Badge>
         {customer.restricted ? <Badge tone="warn">processing restricted</Badge> : null}
       </div>
+      <nav aria-label="Sections of this customer" className="flex flex-wrap gap-x-4 gap-y-1 text-sm">
+        {SECTIONS.filter((s) => inCall || !s.inCallOnly).map((s) => (
+          <a key={s.id} href={`#${s.id}`} className="font-medium text-brand-700 underline-offset-2 hover:underline">
+            {s.label}
+          </a>
+        ))}
+      </nav>
 
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
