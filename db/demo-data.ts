@@ -130,3 +130,23 @@ export const demoCalls = [
     summary: "Customer asked us to stop all marketing.",
   },
 ] as const;
+
+/** Payment methods added on demo calls: test numbers, of which only a token, the brand and last 4 are kept. */
+export const demoPaymentMethods = [
+  {
+    ref: "ACME-0008",
+    tenant: "acme",
+    dateOfBirth: "1972-04-04",
+    recordingRef: "REC-ACME-DEMO-0002",
+    card: { cardNumber: "4242 4242 4242 4242", expiry: "12/30", securityCode: "123", holderName: "Raj Patel" },
+    bankAccount: { scheme: "iban", iban: "GB82 WEST 1234 5698 7654 32" },
+  },
+  {
+    ref: "GLX-0006",
+    tenant: "globex",
+    dateOfBirth: "1987-07-07",
+    recordingRef: "REC-GLX-DEMO-0002",
+    card: { cardNumber: "4242 4242 4242 4242", expiry: "08/29", securityCode: "123", holderName: "Priya Shah" },
+    bankAccount: { scheme: "us_ach", routingNumber: "021000021", accountNumber: "000123456789" },
+  },
+] as const;

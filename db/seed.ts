@@ -9,13 +9,14 @@ import { storeSecurityAnswer } from "@/lib/identity/security-settings";
 import { checkKnowledge } from "@/lib/identity/verification";
 import { seedDemoPreferences } from "@/lib/preferences/demo";
 import { endCall, startCall } from "@/lib/interactions/interactions";
+import { seedDemoPaymentMethods } from "@/lib/payments/demo";
 import { env } from "@/lib/env";
 import { createStaff } from "@/lib/staff/staff";
 import { seedDemoSubscriptions } from "@/lib/subscriptions/demo";
 import { createTenant } from "@/lib/tenants/tenants";
 import type { Db } from "./client";
 import { runAsCommand } from "./command";
-import { demoApiKeys, demoCalls, demoConsentHistory, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes } from "./demo-data";
+import { demoApiKeys, demoCalls, demoConsentHistory, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPaymentMethods, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes } from "./demo-data";
 import { customers, notices, tenants } from "./schema";
 
 /**
@@ -111,6 +112,8 @@ async function seedDemoConsents(db: Db, tenantIds: Record<string, string>, agent
     if (c.objectsToMarketing) await recordMarketingObjection(db, agent, inCall);
     await endCall(db, agent, { interactionId: call.id, disposition: "resolved", summary: c.summary });
   }
+  // Cards and bank accounts added on calls by the same demo agent.
+  await seedDemoPaymentMethods(db, agent, tenantIds, demoPaymentMethods);
 }
 
 export async function tenantIdByKey(db: Db, key: string): Promise<string> {

@@ -49,12 +49,13 @@ describe("payment methods during a call", () => {
   it("is refused in the domain without strong verification: none, then basic", async () => {
     const call = await freshCall(t.db, agent, ann);
     const input = card(call.id, ann.id);
+    const tokens = (await t.db.select().from(vaultTokens)).length;
     await expect(addCard(t.db, agent, input)).rejects.toBeInstanceOf(VerificationRequiredError);
     await verifyBasic(t.db, agent, call, ANN_DOB);
     await expect(addCard(t.db, agent, input)).rejects.toThrow("Strong verification of the caller is needed to change payment details.");
     await expect(addBankAccount(t.db, agent, { interactionId: call.id, customerId: ann.id, scheme: "iban", iban: "GB82 WEST 1234 5698 7654 32" })).rejects.toBeInstanceOf(VerificationRequiredError);
     expect(await methodsOf(ann)).toEqual([]);
-    expect(await t.db.select().from(vaultTokens)).toEqual([]);
+    expect((await t.db.select().from(vaultTokens)).length).toBe(tokens);
   });
 
   it("on a recorded call, takes a card only while the recording is paused, and resumes it once the card is saved", async () => {
