@@ -173,7 +173,7 @@ describe("payment methods during a call", () => {
       ["payment_method.added", null, { kind: "bank_account", brand: "us_ach", last4: "6789", isDefault: false, billingTown: null }],
       ["payment_method.default_set", { default: { kind: "card", brand: "visa", last4: "4242", expiry: "12/2030" } }, { default: { kind: "bank_account", brand: "iban", last4: "5432" } }],
       ["payment_method.billing_address_changed", { kind: "bank_account", brand: "iban", last4: "5432", billingTown: null }, { kind: "bank_account", brand: "iban", last4: "5432", billingTown: "York" }],
-      ["payment_method.removed", { kind: "bank_account", brand: "us_ach", last4: "6789", isDefault: false }, null],
+      ["payment_method.removed", { kind: "bank_account", brand: "us_ach", last4: "6789", isDefault: false }, { kind: "bank_account", brand: "us_ach", last4: "6789", removed: true }],
     ]);
     expect((await noticesOf(call.id)).map((m) => m.body!.replace(/ on \d{4}-.*UTC/, ""))).toEqual([
       expect.stringContaining("a bank account (IBAN) ending 5432 was added"),

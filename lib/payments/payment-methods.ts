@@ -265,6 +265,7 @@ export async function removePaymentMethod(db: Db, actor: Actor, input: z.output<
       customerId: customer.id,
       interactionId: call.id,
       before: { ...masked(method), isDefault: method.isDefault },
+      after: { ...masked(method), removed: true },
       reason,
     });
     await notifyCustomer(tx, call, "payment_method.removed", `your ${describeMethod(method)} was removed from your account`, now);
