@@ -9,6 +9,7 @@ import { maskPhone } from "@/lib/customers/masking";
 import { getCustomer } from "@/lib/customers/customers";
 import { toE164 } from "@/lib/customers/phone";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
+import { closeRecordingPauseAtCallEnd } from "@/lib/payments/call-end";
 import { refuseCardDataInCallText } from "@/lib/payments/free-text";
 import { changesDuringCall, sendCallConfirmation } from "./wrap-up";
 
@@ -108,6 +109,7 @@ export async function endCall(db: Db, actor: Actor, input: z.output<typeof endCa
       interactionId: call.id,
       after: { disposition: input.disposition, durationSeconds: Math.round((ended!.endedAt!.getTime() - call.startedAt.getTime()) / 1000) },
     });
+    await closeRecordingPauseAtCallEnd(tx, actor, call, ended!.endedAt!);
     const changes = await changesDuringCall(tx, call);
     await sendCallConfirmation(tx, call, changes, ended!.endedAt!);
     await sendConsentReceipt(tx, call, ended!.endedAt!);

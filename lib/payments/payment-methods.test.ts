@@ -5,6 +5,7 @@ import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/tes
 import type { StaffActor } from "@/lib/actor";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import { VerificationRequiredError } from "@/lib/identity/verification";
+import { endCall } from "@/lib/interactions/interactions";
 import { CARD_NUMBER_INVALID } from "./cards";
 import {
   addBankAccount,
@@ -94,6 +95,15 @@ describe("payment methods during a call", () => {
     await pauseRecording(t.db, agent, { interactionId: call.id, customerId: ann.id, reason: "Taking card details" });
     await resumeRecording(t.db, agent, { interactionId: call.id, customerId: ann.id });
     expect((await auditOf(call.id)).filter((e) => e.action === "recording.resumed").map((e) => e.reason)).toEqual(["card details saved: resumed automatically", "resumed by the agent"]);
+  });
+
+  it("a call ended while paused closes its pause, audited", async () => {
+    const call = await freshCall(t.db, agent, ann, "REC-PAY-0002");
+    const pause = await pauseRecording(t.db, agent, { interactionId: call.id, customerId: ann.id, reason: "Taking card details" });
+    const ended = await endCall(t.db, agent, { interactionId: call.id, disposition: "resolved", summary: "Customer rang off before reading the card." });
+    const [row] = await t.db.select().from(recordingPauses).where(eq(recordingPauses.id, pause.id));
+    expect(row!.resumedAt).toEqual(ended.endedAt);
+    expect((await auditOf(call.id)).filter((e) => e.action === "recording.resumed").map((e) => e.reason)).toEqual(["the call ended while the recording was paused"]);
   });
 
   it("cannot pause an unrecorded call, and another agent cannot pause this one", async () => {
