@@ -4,6 +4,7 @@ import { auditEvents, purposes, type Interaction } from "@/db/schema";
 import { callConfirmation, consentDecisionWords } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact } from "@/lib/notifications/recipients";
+import { PAYMENT_CHANGE_WORDS } from "@/lib/payments/words";
 import { SUBSCRIPTION_CHANGE_WORDS } from "@/lib/subscriptions/words";
 
 const FIELD_WORDS: Record<string, string> = {
@@ -34,6 +35,7 @@ const CHANGE_WORDS: Record<string, (after: Record<string, unknown> | null, purpo
   "customer.password_reset_sent": () => "Sent you a password-reset link",
   "customer.mfa_reset": () => "Reset your two-step verification",
   "customer.security_question_set": () => "Changed your security question",
+  ...PAYMENT_CHANGE_WORDS,
   ...SUBSCRIPTION_CHANGE_WORDS,
   "preferences.updated": () => "Updated your marketing preferences (topics and how often)",
 };

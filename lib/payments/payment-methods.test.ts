@@ -197,6 +197,12 @@ describe("payment methods during a call", () => {
       { id: iban.id, kind: "bank_account", label: "Bank account (IBAN)", last4: "5432", expiry: null, isDefault: true, billingTown: "York" },
       expect.objectContaining({ kind: "card", label: "Visa", last4: "4242", expiry: "12/30", isDefault: false }),
     ]);
+
+    // The end-of-call summary the customer is sent lists each change, masked.
+    const ended = await endCall(t.db, agent, { interactionId: call.id, disposition: "resolved", summary: "Bank details updated." });
+    expect(ended.changes).toEqual(
+      expect.arrayContaining(["Added your bank account ending 5432", "Made your bank account ending 5432 the default payment method", "Removed your US bank account ending 6789"]),
+    );
   });
 
   it("an agent of another tenant sees nothing, and a method of another customer is not found", async () => {
