@@ -9,7 +9,7 @@ import { maskPhone } from "@/lib/customers/masking";
 import { getCustomer } from "@/lib/customers/customers";
 import { toE164 } from "@/lib/customers/phone";
 import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
-import { closeRecordingPauseAtCallEnd } from "@/lib/payments/call-end";
+import { closeRecordingPauseAtCallEnd } from "@/lib/payments/recording-pauses";
 import { refuseCardDataInCallText } from "@/lib/payments/free-text";
 import { changesDuringCall, sendCallConfirmation } from "./wrap-up";
 

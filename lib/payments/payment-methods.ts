@@ -16,6 +16,7 @@ import { checkIban, checkUsAccount } from "./bank-accounts";
 import { refuseCardData } from "./card-numbers";
 import { BRAND_NAMES, checkCard, type CardBrand } from "./cards";
 import { vaultFromEnv, type PaymentVault, type Tokenized, type VaultInput } from "./vault";
+import { closePause, openPause } from "./recording-pauses";
 
 /**
  * A customer's payment methods, changed during a call with a strongly verified caller (RULES.md G4).
@@ -297,28 +298,6 @@ export async function changeBillingAddress(db: Db, actor: Actor, input: z.output
     });
     await notifyCustomer(tx, call, "payment_method.billing_address_changed", `the billing address of your ${describeMethod(updated!)} was changed`, now);
     return updated!;
-  });
-}
-
-async function openPause(tx: Db, call: Interaction): Promise<RecordingPause | null> {
-  const [pause] = await tx
-    .select()
-    .from(recordingPauses)
-    .where(and(eq(recordingPauses.tenantId, call.tenantId), eq(recordingPauses.interactionId, call.id), isNull(recordingPauses.resumedAt)));
-  return pause ?? null;
-}
-
-async function closePause(tx: Db, actor: Actor, call: Interaction, pause: RecordingPause, how: string, now: Date): Promise<void> {
-  await tx.update(recordingPauses).set({ resumedAt: now }).where(and(eq(recordingPauses.tenantId, call.tenantId), eq(recordingPauses.id, pause.id)));
-  await recordAudit(tx, actor, {
-    tenantId: call.tenantId,
-    action: "recording.resumed",
-    entityType: "recording_pause",
-    entityId: pause.id,
-    customerId: call.customerId,
-    interactionId: call.id,
-    after: { recordingRef: call.recordingRef, pausedAt: pause.pausedAt.toISOString(), resumedAt: now.toISOString() },
-    reason: how,
   });
 }
 
