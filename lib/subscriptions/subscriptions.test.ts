@@ -118,14 +118,15 @@ describe("subscriptions", () => {
     const call = await callWith(zoe, "basic");
     const view = await subscriptionOf(zoe);
     const attempts = [
-      changePlan(t.db, agent, { ...inCall(call, view), planKey: "green_plus" }),
-      switchCycle(t.db, agent, { ...inCall(call, view), cycle: "yearly" }),
-      addAddOn(t.db, agent, { ...inCall(call, view), addOnKey: "boiler_cover" }),
-      removeAddOn(t.db, agent, { ...inCall(call, view), addOnKey: "smart_meter_insights" }),
-      pauseSubscription(t.db, agent, { ...inCall(call, view), reason: "Away for winter" }),
-      cancelSubscription(t.db, agent, { ...inCall(call, view), reason: "Moving house", when: "now" }),
+      () => changePlan(t.db, agent, { ...inCall(call, view), planKey: "green_plus" }),
+      () => switchCycle(t.db, agent, { ...inCall(call, view), cycle: "yearly" }),
+      () => addAddOn(t.db, agent, { ...inCall(call, view), addOnKey: "boiler_cover" }),
+      () => removeAddOn(t.db, agent, { ...inCall(call, view), addOnKey: "smart_meter_insights" }),
+      () => pauseSubscription(t.db, agent, { ...inCall(call, view), reason: "Away for winter" }),
+      () => cancelSubscription(t.db, agent, { ...inCall(call, view), reason: "Moving house", when: "now" }),
     ];
-    for (const attempt of attempts) await expect(attempt).rejects.toBeInstanceOf(VerificationRequiredError);
+    // One at a time: each is awaited as it is made, so no refusal goes unobserved.
+    for (const attempt of attempts) await expect(attempt()).rejects.toBeInstanceOf(VerificationRequiredError);
     expect((await changesOf(view)).map((c) => c.kind)).toEqual(["created"]);
     expect(await subscriptionOf(zoe)).toMatchObject({ subscription: { version: 1 } });
     expect(await messagesOf(call)).toHaveLength(0);
