@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import { queryRows, type Db } from "@/db/client";
 import { consentEvents, customers, purposes, type ConsentChannel } from "@/db/schema";
 import { assertRole, assertTenantAccess, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
@@ -16,9 +16,14 @@ export const VERIFY_PAGE_SIZE = 5_000;
  * Recomputes every hash of the tenant's ledger, customer by customer in chain order, reading it a page
  * at a time (keyset on customer and chain position, the order of the chain's unique index). An event
  * changed or removed behind the application's back (with the trigger disabled) breaks its own hash or
- * the link of the next event. `events` and `customers` count the tenant's whole ledger.
+ * the link of the next event; events cut off the end of a chain leave a current state naming an
+ * event that is gone. `events` and `customers` count the tenant's whole ledger.
  */
-export async function verifyLedger(db: Db, tenantId: string, { pageSize = VERIFY_PAGE_SIZE }: { pageSize?: number } = {}): Promise<LedgerVerification> {
+export async function verifyLedger(
+  db: Db,
+  tenantId: string,
+  { pageSize = VERIFY_PAGE_SIZE, chainsOnly = false }: { pageSize?: number; /** Skip the current-state cross-check (the projection rebuild repairs the state itself). */ chainsOnly?: boolean } = {},
+): Promise<LedgerVerification> {
   let previous: ChainLink | null = null;
   let events = 0;
   let customerCount = 0;
@@ -45,8 +50,31 @@ export async function verifyLedger(db: Db, tenantId: string, { pageSize = VERIFY
       if (first) customerCount += 1;
       previous = { customerId: event.customerId, chainSeq: event.chainSeq, hash: event.hash };
     }
-    if (page.length < pageSize) return { ok: true, events, customers: customerCount };
+    if (page.length < pageSize) {
+      const missing = chainsOnly ? null : await currentStateWithoutItsEvent(db, tenantId);
+      return missing ? { ok: false, events, customers: customerCount, brokenEventId: missing } : { ok: true, events, customers: customerCount };
+    }
   }
+}
+
+/**
+ * The hash chain cannot show that its newest events were cut off: what is left still links up. The
+ * current state can: each row names the event that set it, so a state whose event is gone (or is not
+ * for that customer, purpose and channel) reveals a truncated ledger. Returns that event's id.
+ */
+async function currentStateWithoutItsEvent(db: Db, tenantId: string): Promise<string | null> {
+  const [row] = await queryRows<{ event_id: string }>(
+    db,
+    sql`select s.event_id from consent_state s
+        where s.tenant_id = ${tenantId}
+          and not exists (
+            select 1 from consent_events e
+            where e.tenant_id = s.tenant_id and e.id = s.event_id
+              and e.customer_id = s.customer_id and e.purpose_id = s.purpose_id and e.channel = s.channel
+          )
+        limit 1`,
+  );
+  return row?.event_id ?? null;
 }
 
 async function ledgerSize(db: Db, tenantId: string): Promise<{ events: number; customers: number }> {
