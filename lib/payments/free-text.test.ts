@@ -11,6 +11,7 @@ import { ValidationError } from "@/lib/errors";
 import { closeAlertSchema } from "@/lib/identity/verification";
 import { endCall } from "@/lib/interactions/interactions";
 import { CARD_NUMBER_IN_TEXT, SECURITY_CODE_IN_TEXT } from "./card-numbers";
+import { billingAddressSchema } from "./payment-methods";
 import { customerByRef, freshCall } from "./testing";
 
 const ID = "00000000-0000-4000-8000-000000000001";
@@ -25,6 +26,7 @@ const DOORS: [string, { safeParse(v: unknown): { success: boolean; error?: { iss
   ["verification alert: closing note", closeAlertSchema, { alertId: ID, note: NOTE }, "note"],
   ["consent dispute: closing note", closeDisputeSchema, { disputeId: ID, note: NOTE }, "note"],
   ["consent API: evidence text", externalConsentSchema, { customer: "ACME-0001", purpose: "marketing", channel: "email", action: "grant", method: "web", evidence: { text: NOTE } }, "evidence.text"],
+  ["payment method: billing address line", billingAddressSchema, { interactionId: ID, customerId: ID, paymentMethodId: ID, billingLine1: NOTE, billingCity: "Leeds", billingPostcode: "LS1 4AB" }, "billingLine1"],
 ];
 
 describe("card numbers refused in free text (F6)", () => {

@@ -27,7 +27,8 @@ import { closePause, openPause } from "./recording-pauses";
  */
 
 const blankToUndefined = (v: unknown) => (typeof v === "string" && v.trim() === "" ? undefined : v);
-const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `must be at most ${max} characters`).optional());
+/** A typed text field: optional, bounded, and never holding card data (F6). */
+const optionalText = (max: number) => z.preprocess(blankToUndefined, z.string().trim().max(max, `must be at most ${max} characters`).superRefine(refuseCardData).optional());
 
 const inCall = { interactionId: z.uuid("Unknown call"), customerId: z.uuid("Unknown customer") };
 
