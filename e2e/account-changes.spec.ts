@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { expect, test, type Page } from "@playwright/test";
 import { customerId, signIn } from "./support";
 
@@ -58,6 +59,14 @@ test("an agent verifies strongly, pauses the recording, adds a card, makes it th
   await expect(payments).toContainText("Recording on"); // resumed once the card was saved
   await expect(page.locator("body")).not.toContainText("4111 1111 1111 1111");
 
+  // A second card, then the first made the default.
+  await payments.getByRole("button", { name: "Pause recording" }).click();
+  await addCard.getByLabel("Card number").fill("5555 5555 5555 4444");
+  await addCard.getByLabel("Expiry (MM/YY)").fill("11/29");
+  await addCard.getByLabel("Security code").fill("737");
+  await addCard.getByRole("button", { name: "Save card" }).click();
+  await expect(onFile).toContainText("4444");
+
   const makeDefault = payments.getByRole("form", { name: /Make .* ending 1111 the default/ });
   if (await makeDefault.count()) await makeDefault.getByRole("button", { name: "Set default" }).click();
   await expect(onFile.getByRole("listitem").filter({ hasText: "1111" })).toContainText("Default");
@@ -82,4 +91,12 @@ test("an agent verifies strongly, pauses the recording, adds a card, makes it th
   expect(await messageTo(mailbox, email, /card ending 1111/i)).not.toContain("4111");
   await messageTo(mailbox, email, /Green Plus/);
   await messageTo(mailbox, email, /Energy-saving tips|preferences/i);
+
+  // PCI DSS: neither card number nor the security code reached the server's output (F1–F4, I4).
+  const serverOutput = readFileSync("reports/e2e-server.log", "utf8");
+  expect(serverOutput).toContain("Ready"); // the log is the server's, and it is being written
+  for (const digits of ["4111111111111111", "4111111111111112", "5555555555554444"]) {
+    expect(serverOutput).not.toMatch(new RegExp(digits.split("").join("[\\s-]*")));
+  }
+  expect(serverOutput).not.toMatch(/(cvv|cvc|security code|securityCode)\W{0,20}737\b/i);
 });
