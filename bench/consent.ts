@@ -36,6 +36,7 @@ import { createPurpose, publishNotice } from "@/lib/consent/catalogue";
 import { checkConsents } from "@/lib/consent/check";
 import { contactPointHash } from "@/lib/consent/hashing";
 import { env, serverProcessEnv } from "@/lib/env";
+import { seededRandom } from "./random";
 
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 const CONCURRENCY = 32;
@@ -70,14 +71,7 @@ if (options.pglite) {
 const eventsPerCustomer = Math.max(1, Math.round(eventCount / customerCount));
 
 // A fixed seed: every run asks the same questions, so figures compare between runs.
-let prngState = 20_261_126;
-function random(): number {
-  prngState = (prngState + 0x6d2b79f5) | 0;
-  let t = Math.imul(prngState ^ (prngState >>> 15), 1 | prngState);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-}
-const randomInt = (below: number) => Math.floor(random() * below);
+const { random, randomInt } = seededRandom(20_261_126);
 
 const TENANTS = [
   { key: "acme", name: "Acme Energy", rulePacks: ["uk_gdpr", "pecr"], country: "GB", prefix: "ACME" },

@@ -23,6 +23,7 @@ import { searchCustomers } from "@/lib/customers/search";
 import { foldName } from "@/lib/customers/names";
 import { toE164 } from "@/lib/customers/phone";
 import { env } from "@/lib/env";
+import { seededRandom } from "./random";
 
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 const QUERIES_PER_KIND = 200;
@@ -37,14 +38,7 @@ const customerCount = Number(options.customers);
 if (!Number.isInteger(customerCount) || customerCount < 2) throw new Error("--customers must be a whole number of at least 2");
 
 // A fixed seed, so every run searches the same data and figures are comparable between runs.
-let prngState = 20_240_601;
-function random(): number {
-  prngState = (prngState + 0x6d2b79f5) | 0;
-  let t = Math.imul(prngState ^ (prngState >>> 15), 1 | prngState);
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-  return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-}
-const randomInt = (below: number) => Math.floor(random() * below);
+const { random, randomInt } = seededRandom(20_240_601);
 const pick = <T>(list: readonly T[]): T => list[randomInt(list.length)]!;
 /** Favours the start of the list, as real surnames are: many Smiths, few Brontës. */
 const pickSkewed = <T>(list: readonly T[]): T => list[Math.floor(list.length * random() ** 2)]!;
