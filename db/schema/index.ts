@@ -11,3 +11,4 @@ export * from "./webhooks";
 export * from "./payments";
 export * from "./subscriptions";
 export * from "./preferences";
+export * from "./privacy-requests";
