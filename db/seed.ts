@@ -8,6 +8,7 @@ import { putCustomer } from "@/lib/customers/customers";
 import { storeSecurityAnswer } from "@/lib/identity/security-settings";
 import { checkKnowledge } from "@/lib/identity/verification";
 import { seedDemoPreferences } from "@/lib/preferences/demo";
+import { seedDemoPrivacyRequests } from "@/lib/privacy-requests/demo";
 import { endCall, startCall } from "@/lib/interactions/interactions";
 import { seedDemoPaymentMethods } from "@/lib/payments/demo";
 import { env } from "@/lib/env";
@@ -71,6 +72,7 @@ async function seedInto(db: Db): Promise<void> {
   }
   await seedDemoSubscriptions(db, seeder);
   await seedDemoPreferences(db, seeder, tenantIds);
+  await seedDemoPrivacyRequests(db, seeder, tenantIds);
   const agent = demoStaff[0];
   await seedDemoConsents(db, tenantIds, {
     type: "staff",

@@ -57,32 +57,67 @@ async function callWith(tx: Db, actor: Actor, input: { interactionId: string; cu
   return call;
 }
 
-/** A second click (or a second tab) records nothing new when the same call already made the same choice. */
-async function sameChoiceInThisCall(tx: Db, call: Interaction, purposeId: string, channel: ConsentChannel, action: ConsentAction): Promise<ConsentEvent | null> {
+/**
+ * A second click (or a second tab) records nothing new when the same occasion (the same call, or no
+ * call at all for the tenant's systems) already made the same choice.
+ */
+async function sameChoiceOnThisOccasion(tx: Db, occasion: ChoiceOccasion, purposeId: string, channel: ConsentChannel, action: ConsentAction): Promise<ConsentEvent | null> {
   const [row] = await tx
     .select({ event: consentEvents })
     .from(consentState)
     .innerJoin(consentEvents, and(eq(consentEvents.tenantId, consentState.tenantId), eq(consentEvents.id, consentState.eventId)))
-    .where(and(eq(consentState.tenantId, call.tenantId), eq(consentState.customerId, call.customerId), eq(consentState.purposeId, purposeId), eq(consentState.channel, channel)));
-  if (!row || row.event.interactionId !== call.id) return null;
+    .where(and(eq(consentState.tenantId, occasion.tenantId), eq(consentState.customerId, occasion.customerId), eq(consentState.purposeId, purposeId), eq(consentState.channel, channel)));
+  if (!row || row.event.interactionId !== occasion.interactionId) return null;
   const pendingGrant = action === "grant" && row.event.action === "request_confirmation";
   return row.event.action === action || pendingGrant ? row.event : null;
 }
 
-async function appendAndAudit(tx: Db, actor: Actor, call: Interaction, purpose: Purpose, event: NewConsentEvent, reason: string, now: Date, confirmation: ReturnType<typeof confirmationNeeded> = null): Promise<ConsentEvent> {
+/** Where a choice was made: during a call (with its recording), or by the tenant's systems. */
+export type ChoiceOccasion = { tenantId: string; customerId: string; interactionId: string | null; recordingRef: string | null; method: ConsentEvent["method"] };
+
+const occasionOf = (call: Interaction): ChoiceOccasion => ({ tenantId: call.tenantId, customerId: call.customerId, interactionId: call.id, recordingRef: call.recordingRef, method: "verbal" });
+
+async function appendAndAudit(tx: Db, actor: Actor, occasion: ChoiceOccasion, purpose: Purpose, event: NewConsentEvent, reason: string, now: Date, confirmation: ReturnType<typeof confirmationNeeded> = null): Promise<ConsentEvent> {
   const stored = confirmation ? await appendGrantAwaitingConfirmation(tx, actor, event, confirmation, now) : await appendConsentEvent(tx, actor, event, now);
   await recordAudit(tx, actor, {
-    tenantId: call.tenantId,
+    tenantId: occasion.tenantId,
     action: `consent.${stored.action}`,
     entityType: "consent_event",
     entityId: stored.id,
-    customerId: call.customerId,
-    interactionId: call.id,
+    customerId: occasion.customerId,
+    interactionId: occasion.interactionId,
     after: { purpose: purpose.key, channel: event.channel, method: event.method },
     reason,
   });
   return stored;
 }
+
+/**
+ * One action (an objection, a withdrawal, a refusal) for every channel of each purpose given, as one
+ * choice of the customer's: what "stop all marketing", "don't call me again" and an opt-out of sale
+ * or sharing all are. Channels already in that state from this same occasion are skipped.
+ */
+export async function applyToPurposes(
+  tx: Db,
+  actor: Actor,
+  occasion: ChoiceOccasion,
+  choice: { purposes: Purpose[]; channels?: readonly ConsentChannel[]; action: ConsentAction; evidence: Record<string, unknown> | null; reason: string },
+  now = new Date(),
+): Promise<number> {
+  let recorded = 0;
+  for (const purpose of choice.purposes) {
+    for (const channel of purpose.channels.filter((c) => !choice.channels || choice.channels.includes(c))) {
+      if (await sameChoiceOnThisOccasion(tx, occasion, purpose.id, channel, choice.action)) continue;
+      const { tenantId, customerId, interactionId, recordingRef, method } = occasion;
+      await appendAndAudit(tx, actor, occasion, purpose, { tenantId, customerId, purpose, channel, action: choice.action, method, interactionId, recordingRef, evidence: choice.evidence, occurredAt: now }, choice.reason, now);
+      recorded++;
+    }
+  }
+  return recorded;
+}
+
+/** A tenant's purposes of one category (`marketing`, `sale_or_share`). */
+export const purposesOfCategory = (tx: Db, tenantId: string, category: string) => tx.select().from(purposes).where(and(eq(purposes.tenantId, tenantId), eq(purposes.category, category)));
 
 /**
  * Records the customer's spoken answer for one purpose on one channel during a call (RULES.md A1–A8).
@@ -121,7 +156,7 @@ export async function recordCallConsent(db: Db, actor: Actor, input: CallConsent
     }
     if (errors.length) throw new ValidationError(errors, "The answer was not recorded: see the highlighted fields.");
 
-    const again = await sameChoiceInThisCall(tx, call, purpose.id, input.channel, input.decision);
+    const again = await sameChoiceOnThisOccasion(tx, occasionOf(call), purpose.id, input.channel, input.decision);
     if (again) return { eventId: again.id, status: STATUS_AFTER[again.action], alreadyRecorded: true, awaitingConfirmation: again.action === "request_confirmation" };
 
     const [tenant] = await tx.select({ emailDoubleOptIn: tenants.emailDoubleOptIn }).from(tenants).where(eq(tenants.id, call.tenantId));
@@ -132,7 +167,7 @@ export async function recordCallConsent(db: Db, actor: Actor, input: CallConsent
     const stored = await appendAndAudit(
       tx,
       actor,
-      call,
+      occasionOf(call),
       purpose,
       {
         tenantId: call.tenantId,
@@ -164,25 +199,14 @@ export async function recordCallConsent(db: Db, actor: Actor, input: CallConsent
 export async function recordMarketingObjection(db: Db, actor: Actor, input: z.output<typeof objectionSchema>, now = new Date()): Promise<{ recorded: number }> {
   return db.transaction(async (tx) => {
     const call = await callWith(tx, actor, input);
-    const marketing = await tx.select().from(purposes).where(and(eq(purposes.tenantId, call.tenantId), eq(purposes.category, MARKETING_CATEGORY)));
-    let recorded = 0;
-    for (const purpose of marketing) {
-      for (const channel of purpose.channels) {
-        if (await sameChoiceInThisCall(tx, call, purpose.id, channel, "object")) continue;
-        await appendAndAudit(
-          tx,
-          actor,
-          call,
-          purpose,
-          { tenantId: call.tenantId, customerId: call.customerId, purpose, channel, action: "object", method: "verbal", interactionId: call.id, recordingRef: call.recordingRef, evidence: input.customerWords ? { customerWords: input.customerWords } : null, occurredAt: now },
-          "objection to direct marketing (no reason required)",
-          now,
-        );
-        recorded++;
-      }
-    }
-    return { recorded };
+    return { recorded: await objectToMarketing(tx, actor, occasionOf(call), input.customerWords ? { customerWords: input.customerWords } : null, now) };
   });
+}
+
+/** The objection itself, on whatever occasion it was made (a call, a privacy request through the API). */
+export async function objectToMarketing(tx: Db, actor: Actor, occasion: ChoiceOccasion, evidence: Record<string, unknown> | null, now = new Date()): Promise<number> {
+  const marketing = await purposesOfCategory(tx, occasion.tenantId, MARKETING_CATEGORY);
+  return applyToPurposes(tx, actor, occasion, { purposes: marketing, action: "object", evidence, reason: "objection to direct marketing (no reason required)" }, now);
 }
 
 /**
@@ -194,22 +218,7 @@ export async function recordContactRevocation(db: Db, actor: Actor, input: z.out
   return db.transaction(async (tx) => {
     const call = await callWith(tx, actor, input);
     const all = await tx.select().from(purposes).where(eq(purposes.tenantId, call.tenantId));
-    let recorded = 0;
-    for (const purpose of all) {
-      for (const channel of purpose.channels.filter((c) => (input.channels as string[]).includes(c))) {
-        if (await sameChoiceInThisCall(tx, call, purpose.id, channel, "withdraw")) continue;
-        await appendAndAudit(
-          tx,
-          actor,
-          call,
-          purpose,
-          { tenantId: call.tenantId, customerId: call.customerId, purpose, channel, action: "withdraw", method: "verbal", interactionId: call.id, recordingRef: call.recordingRef, evidence: { customerWords: input.customerWords }, occurredAt: now },
-          "revocation in the customer's own words",
-          now,
-        );
-        recorded++;
-      }
-    }
-    return { recorded };
+    const choice = { purposes: all, channels: input.channels, action: "withdraw" as const, evidence: { customerWords: input.customerWords }, reason: "revocation in the customer's own words" };
+    return { recorded: await applyToPurposes(tx, actor, occasionOf(call), choice, now) };
   });
 }

@@ -48,6 +48,12 @@ export const REQUIRED_LEVEL = {
 
 export type VerifiedAction = keyof typeof REQUIRED_LEVEL;
 
+/**
+ * While processing is restricted (GDPR Art. 18, RULES.md B10) the data is only stored: no change but
+ * the accuracy fix (the profile's own fields), recording the customer's own consent, and their rights.
+ */
+export const BLOCKED_WHILE_RESTRICTED: readonly VerifiedAction[] = ["change_status", "change_payment_details", "change_subscription", "change_marketing_preferences"];
+
 const RANK: Record<VerificationLevel, number> = { none: 0, basic: 1, strong: 2 };
 export const meets = (have: VerificationLevel, need: VerificationLevel) => RANK[have] >= RANK[need];
 export const higher = (a: VerificationLevel, b: VerificationLevel) => (RANK[a] >= RANK[b] ? a : b);

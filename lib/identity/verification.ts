@@ -36,6 +36,7 @@ import {
   meets,
   type KnowledgeFactor,
   type VerifiedAction,
+  BLOCKED_WHILE_RESTRICTED,
 } from "./policy";
 
 /** Refused because the caller is not verified enough for the action: a 403 with what is needed. */
@@ -331,6 +332,9 @@ export async function requireVerification(db: Db, actor: Actor, interactionId: s
   const level = verification ? effectiveLevel(verification, call, now) : "none";
   const needed = REQUIRED_LEVEL[action];
   if (!verification || !meets(level, needed)) throw new VerificationRequiredError(needed, action.replaceAll("_", " "));
+  if (BLOCKED_WHILE_RESTRICTED.includes(action) && (await customerOf(db, call)).restricted) {
+    throw new ConflictError("Processing of this customer's data is restricted at their request: only a correction of their details can be made until the restriction is lifted.");
+  }
   return { call, verification, level };
 }
 

@@ -200,8 +200,21 @@ export type WebhookEventData = {
     validUntil: string | null;
   };
   "customer.updated": { customer: string; version: number; changed: string[] };
-  "customer.erased": Record<string, unknown>;
-  "privacy_request.updated": Record<string, unknown>;
+  /** The customer's personal data is gone: every system that holds a copy must erase it too. */
+  "customer.erased": { customer: string; requestId: string; erasedAt: string };
+  "privacy_request.updated": {
+    customer: string;
+    id: string;
+    type: string;
+    status: string;
+    receivedAt: string;
+    dueAt: string;
+    extended: boolean;
+    acknowledgeBy: string | null;
+    acknowledgedAt: string | null;
+    completedAt: string | null;
+    resolution: string | null;
+  };
 };
 
 /** The JSON each endpoint receives, as API.md "Webhooks" specifies it. */
