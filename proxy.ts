@@ -7,5 +7,5 @@ import { authSecret } from "@/lib/env";
 export default NextAuth({ ...authConfig, secret: authSecret() }).auth;
 
 export const config = {
-  matcher: ["/((?!signin|api/|_next/|consent/|favicon.ico|robots.txt).*)"],
+  matcher: ["/((?!signin|api/|_next/|consent/|privacy/download/|favicon.ico|robots.txt).*)"],
 };
