@@ -36,6 +36,7 @@ import {
 } from "@/db/schema";
 import { assertRole, systemActor, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
+import { startPeriodicJob } from "@/lib/jobs/periodic";
 import { maskPhone } from "@/lib/customers/masking";
 import { env } from "@/lib/env";
 import { ConflictError, DomainError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
@@ -996,4 +997,9 @@ export async function dropExpiredPackages(db: Db, now = new Date()): Promise<{ d
     }
     return { dropped: batch.length, moreWaiting: due.length > DROP_BATCH };
   });
+}
+
+/** Drops expired packages every `intervalMs`, batch after batch; returns a stop function (see lib/jobs/periodic.ts). */
+export function startPackageExpiry(getDb: () => Promise<Db>, intervalMs: number): () => Promise<void> {
+  return startPeriodicJob("Access package expiry", intervalMs, async () => ({ moreWaiting: (await dropExpiredPackages(await getDb())).moreWaiting }));
 }

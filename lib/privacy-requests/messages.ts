@@ -12,7 +12,8 @@ export const REQUEST_TYPE_LABELS: Record<PrivacyRequestType, string> = {
   opt_out_sale_share: "Opt-out of sale or sharing",
 };
 
-const TYPE_WORDS: Record<PrivacyRequestType, string> = {
+/** How each request type is said to the customer ("your … "), in messages and in what the agent reads back. */
+export const TYPE_WORDS: Record<PrivacyRequestType, string> = {
   access: "request for a copy of your personal data",
   portability: "request for your data in a portable format",
   rectification: "request to correct your personal data",
