@@ -52,3 +52,29 @@ test("the consent administration, webhooks and consent audit screens have none e
     expect(await seriousViolations(page), path).toEqual([]);
   }
 });
+
+test("the privacy-request queue, a request's page and the customer's privacy panel during a call have none either", async ({ page, request }) => {
+  await signIn(page, "supervisor@demo.test");
+  await page.goto("/privacy-requests");
+  await expect(page.getByRole("heading", { level: 1, name: "Privacy requests" })).toBeVisible();
+  expect(await seriousViolations(page), "/privacy-requests").toEqual([]);
+
+  // The demo's requests, as they are (nothing is changed): an access request with its package step,
+  // and an erasure waiting for the requester's identity.
+  for (const [name, heading] of [["Fiona MacLeod", /Access request/], ["Chloé Martin", /Erasure request/]] as const) {
+    await page.goto("/privacy-requests");
+    await page.getByRole("link", { name }).click();
+    await expect(page.getByRole("heading", { level: 1 })).toHaveText(heading);
+    await expect(page.getByRole("region", { name: "History" })).toBeVisible();
+    expect(await seriousViolations(page), `the request of ${name}`).toEqual([]);
+  }
+
+  // ACME-0009 Emily Clarke: the intake during a call, with its field errors showing.
+  await page.goto(`/customers/${await customerId(request, "ACME-0009")}`);
+  await page.getByRole("button", { name: "Start call" }).click();
+  const intake = page.getByRole("region", { name: "Privacy requests" }).getByRole("form", { name: "Log a privacy request" });
+  await intake.getByRole("button", { name: "Log request" }).click();
+  await expect(intake.getByText("Choose what the customer is asking for")).toBeVisible();
+  await expect(intake.getByLabel("What the customer is asking for")).toHaveAttribute("aria-invalid", "true");
+  expect(await seriousViolations(page), "the customer page's privacy panel").toEqual([]);
+});

@@ -71,3 +71,31 @@ test("an agent sees no audit trail; a supervisor does", async ({ page, request }
   await page.goto(`/customers/${id}`);
   await expect(page.getByRole("region", { name: "Audit trail" })).toContainText("customer.created");
 });
+
+test("an agent has the privacy-request intake on a call but cannot open the supervisors' queue or a request", async ({ page, browser, request }) => {
+  // A request's address, as a supervisor finds it in the queue.
+  const supervisorContext = await browser.newContext();
+  const supervisor = await supervisorContext.newPage();
+  await signIn(supervisor, "supervisor@demo.test");
+  await supervisor.goto("/privacy-requests");
+  const requestPath = await supervisor.getByRole("link", { name: "Fiona MacLeod" }).getAttribute("href");
+  expect(requestPath).toMatch(/^\/privacy-requests\/[0-9a-f-]{36}$/);
+  await supervisorContext.close();
+
+  await signIn(page, "agent@demo.test");
+  await expect(page.locator('a[href^="/privacy-requests"]')).toHaveCount(0);
+  for (const path of ["/privacy-requests", "/privacy-requests?status=all", requestPath!]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(404);
+    await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  }
+  await expect(page.getByText("Fiona MacLeod")).toHaveCount(0);
+
+  // On a call the intake is there, and nothing on the page leads to the queue.
+  await page.goto(`/customers/${await customerId(request, "GLX-0004")}`);
+  await page.getByRole("button", { name: "Start call" }).click();
+  const panel = page.getByRole("region", { name: "Privacy requests" });
+  await expect(panel.getByRole("form", { name: "Log a privacy request" })).toBeVisible();
+  await expect(panel.getByRole("button", { name: "Log request" })).toBeVisible();
+  await expect(page.locator('a[href^="/privacy-requests"]')).toHaveCount(0);
+});
