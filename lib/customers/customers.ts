@@ -4,6 +4,7 @@ import { customers, tenants, type Customer } from "@/db/schema";
 import { assertTenantAccess, tenantScope, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
+import { isSuppressed } from "@/lib/privacy-requests/suppression";
 import { emitWebhook } from "@/lib/webhooks/webhooks";
 import { sameFieldValue } from "./compare";
 import { recordContactPointChanges } from "./contact-points";
@@ -93,6 +94,16 @@ export async function putCustomer(
     if (existing?.status === "erased") {
       throw new ValidationError([{ path: "ref", message: "this customer was erased and cannot be recreated under the same reference" }]);
     }
+    // B9(c): an address or number erased at a customer's request is not brought back by an import,
+    // under this reference or another. A value the customer already has is left alone.
+    const suppressed = [];
+    if (values.email && values.email.toLowerCase() !== existing?.email?.toLowerCase() && (await isSuppressed(tx, tenantId, { email: values.email }))) {
+      suppressed.push({ path: "email", message: "this email address was erased at the customer's request and may not be imported again" });
+    }
+    if (values.phone && values.phone !== existing?.phone && (await isSuppressed(tx, tenantId, { phone: values.phone }))) {
+      suppressed.push({ path: "phone", message: "this phone number was erased at the customer's request and may not be imported again" });
+    }
+    if (suppressed.length) throw new ValidationError(suppressed);
     if (!existing) {
       const [created] = await tx
         .insert(customers)

@@ -1,5 +1,6 @@
 import type { Db } from "@/db/client";
-import { outboxMessages } from "@/db/schema";
+import { outboxMessages, type OutboxMessage } from "@/db/schema";
+import { maskEmail, maskPhone } from "@/lib/customers/masking";
 import { seal } from "./sealed";
 
 export type NewMessage = {
@@ -11,6 +12,11 @@ export type NewMessage = {
   body: string;
   /** Sealed at rest and cleared after delivery: one-time codes, reset links. */
   sensitive?: boolean;
+  /**
+   * The recipient sealed too, and masked once the message is delivered or given up on: for a message
+   * to an address no table may hold in clear any more (the notice of an erasure). Needs `sensitive`.
+   */
+  sealRecipient?: boolean;
   customerId?: string | null;
   interactionId?: string | null;
   /** How long the message is worth delivering: retries stop after it. A day unless the sender says less (a one-time code). */
@@ -26,13 +32,14 @@ const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
 /** Queues a message. Call it with the transaction that makes the change the message tells of. */
 export async function enqueueMessage(tx: Db, message: NewMessage, now = new Date()): Promise<string> {
   const sensitive = message.sensitive ?? false;
+  if (message.sealRecipient && !sensitive) throw new Error("a sealed recipient needs a sensitive message");
   const [row] = await tx
     .insert(outboxMessages)
     .values({
       tenantId: message.tenantId,
       channel: message.channel,
       template: message.template,
-      recipient: message.recipient,
+      recipient: message.sealRecipient ? seal(message.recipient) : message.recipient,
       subject: message.subject ?? null,
       body: sensitive ? seal(message.body) : message.body,
       sensitive,
@@ -44,4 +51,11 @@ export async function enqueueMessage(tx: Db, message: NewMessage, now = new Date
     })
     .returning({ id: outboxMessages.id });
   return row!.id;
+}
+
+/** An email or phone recipient as it may stay on record once nobody needs to send to it. */
+export function maskedRecipient(channel: OutboxMessage["channel"], recipient: string): string {
+  if (channel === "email") return maskEmail(recipient) ?? "•••";
+  if (channel === "sms") return maskPhone(recipient) ?? "•••";
+  return recipient; // a webhook's recipient is the endpoint's id
 }

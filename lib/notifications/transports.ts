@@ -35,9 +35,10 @@ export function devMailboxTransport(db: Db): Transport {
         tenantId: message.tenantId,
         messageId: message.messageId,
         channel: message.channel,
-        recipient: message.recipient,
+        // The worker hands over the clear text; a one-time code must not come to rest in clear here
+        // either, nor the address of a customer who asked to be erased (whose notice is sensitive).
+        recipient: message.sensitive ? seal(message.recipient) : message.recipient,
         subject: message.subject,
-        // The worker hands over the clear text; a one-time code must not come to rest in clear here either.
         body: message.sensitive ? seal(message.body) : message.body,
         sensitive: message.sensitive,
       });
@@ -122,7 +123,7 @@ export type DevMailboxEntry = {
   channel: "email" | "sms";
   recipient: string;
   subject: string | null;
-  /** In clear: the mailbox exists so that a developer can read what a customer would receive. */
+  /** In clear, like the recipient: the mailbox exists so that a developer can read what a customer would receive. */
   body: string;
   sensitive: boolean;
   receivedAt: Date;
@@ -138,5 +139,5 @@ export async function readDevMailbox(db: Db, actor: Actor, limit = 100): Promise
     .where(scope ? inArray(devMailbox.tenantId, scope) : undefined)
     .orderBy(desc(devMailbox.receivedAt))
     .limit(limit);
-  return rows.flatMap((row) => (row.channel === "webhook" ? [] : [{ ...row, channel: row.channel, body: unseal(row.body) }]));
+  return rows.flatMap((row) => (row.channel === "webhook" ? [] : [{ ...row, channel: row.channel, recipient: unseal(row.recipient), body: unseal(row.body) }]));
 }

@@ -4,8 +4,8 @@ import { outboxAttempts, outboxMessages, type OutboxMessage } from "@/db/schema"
 import { describeError } from "@/lib/errors";
 import { startPeriodicJob } from "@/lib/jobs/periodic";
 import { webhookTransport } from "@/lib/webhooks/delivery";
-import { UndeliverableError } from "./outbox";
-import { unseal } from "./sealed";
+import { maskedRecipient, UndeliverableError } from "./outbox";
+import { isSealed, unseal } from "./sealed";
 import { transportsFromEnv, type Transports } from "./transports";
 
 /** How long a claimed message is held. Transports time out well inside it, so a send never outlives its claim. */
@@ -54,15 +54,18 @@ async function claimDueMessages(db: Db, now: Date, batchSize: number): Promise<O
 async function deliverOne(db: Db, transports: Transports, message: OutboxMessage, now: Date): Promise<Outcome> {
   const started = performance.now();
   let clearBody: string | undefined;
+  // A sealed recipient (the notice of an erasure: see enqueueMessage) is opened only to send.
+  let clearRecipient = message.recipient;
   let sent = false;
   let failure: unknown;
   try {
     if (message.body === null) throw new Error("the message has no body");
+    clearRecipient = unseal(message.recipient);
     clearBody = unseal(message.body);
     const transport = message.channel === "webhook" ? (transports.webhook ?? webhookTransport(db)) : transports[message.channel];
     await transport.send({
       channel: message.channel,
-      recipient: message.recipient,
+      recipient: clearRecipient,
       subject: message.subject,
       body: clearBody,
       tenantId: message.tenantId,
@@ -78,17 +81,22 @@ async function deliverOne(db: Db, transports: Transports, message: OutboxMessage
   const thisMessage = and(eq(outboxMessages.tenantId, message.tenantId), eq(outboxMessages.id, message.id));
   // A sensitive body (a one-time code) is kept only while it may still be sent.
   const clearSensitiveBody = message.sensitive ? { body: null } : {};
+  // A sealed recipient is needed only while the message may still be sent; then only its mask stays.
+  const recipientSealed = isSealed(message.recipient);
+  const settled = { ...clearSensitiveBody, ...(recipientSealed ? { recipient: maskedRecipient(message.channel, clearRecipient) } : {}) };
 
   return db.transaction(async (tx) => {
-    const error = sent ? null : describeError(failure, { redact: clearBody, maxLength: ERROR_MAX_LENGTH });
+    const described = sent ? null : describeError(failure, { redact: clearBody, maxLength: ERROR_MAX_LENGTH });
+    // A provider's error may quote the address ("550 no such user …"): a sealed one must not rest in clear there either.
+    const error = described && recipientSealed ? described.replaceAll(clearRecipient, "[recipient]") : described;
     await tx.insert(outboxAttempts).values({ tenantId: message.tenantId, messageId: message.id, attemptedAt: now, ok: sent, error, durationMs });
     if (sent) {
-      await tx.update(outboxMessages).set({ status: "delivered", deliveredAt: now, attempts, lockedUntil: null, ...clearSensitiveBody }).where(thisMessage);
+      await tx.update(outboxMessages).set({ status: "delivered", deliveredAt: now, attempts, lockedUntil: null, ...settled }).where(thisMessage);
       return "delivered";
     }
     const nextAttemptAt = new Date(now.getTime() + retryDelayMs(attempts));
     if (nextAttemptAt > message.giveUpAt || failure instanceof UndeliverableError) {
-      await tx.update(outboxMessages).set({ status: "failed", attempts, lastError: error, lockedUntil: null, ...clearSensitiveBody }).where(thisMessage);
+      await tx.update(outboxMessages).set({ status: "failed", attempts, lastError: error, lockedUntil: null, ...settled }).where(thisMessage);
       return "failed";
     }
     await tx.update(outboxMessages).set({ status: "pending", attempts, lastError: error, nextAttemptAt, lockedUntil: null }).where(thisMessage);

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lte, ne, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { billingCycle, customers, planAddOns, plans, subscriptionChanges, subscriptions, type Plan, type PlanAddOn, type Subscription, type SubscriptionChange } from "@/db/schema";
@@ -420,6 +420,22 @@ export async function cancelSubscription(db: Db, actor: Actor, input: z.output<t
   });
 }
 
+/**
+ * Ends a subscription now for a reason that is not a call (the erasure of the customer): brought up
+ * to date first, then cancelled with the unused part credited, recorded as a cancellation is (the
+ * change row and its audit event), in the caller's transaction. No confirmation is sent: the caller
+ * tells the customer. A subscription already cancelled is returned as it is.
+ */
+export async function endSubscriptionNow(tx: Db, actor: Actor, subscription: Subscription, reason: string, now = new Date()): Promise<Subscription> {
+  if (subscription.status === "cancelled") return subscription;
+  const catalogue = await catalogueOf(tx, subscription.tenantId);
+  const sub = await bringUpToDate(tx, subscription, catalogue, now);
+  if (sub.status === "cancelled") return sub;
+  const price = sub.status === "paused" ? { effectiveAt: now, amountDueNow: 0, recurringDifference: 0 } : stopBilling({ period: periodOf(sub), now, recurring: viewOf(sub, catalogue).recurring, atPeriodEnd: false });
+  const set = { status: "cancelled" as const, cancelledAt: now, statusReason: reason, pendingPlanId: null, pendingCycle: null, pendingEffectiveAt: null };
+  return (await writeChange(tx, actor, sub, catalogue, { kind: "cancelled", set, price, reason }, { now })).updated;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // Renewals and pending changes, in the background
 
@@ -438,7 +454,8 @@ export async function applyDueSubscriptionChanges(db: Db, now = new Date(), batc
       .select({ subscription: subscriptions })
       .from(subscriptions)
       .innerJoin(customers, and(eq(customers.tenantId, subscriptions.tenantId), eq(customers.id, subscriptions.customerId)))
-      .where(and(eq(subscriptions.status, "active"), lte(subscriptions.currentPeriodEnd, now)))
+      // An erased customer is never charged again (the erasure cancels; this holds whatever got past it).
+      .where(and(eq(subscriptions.status, "active"), lte(subscriptions.currentPeriodEnd, now), ne(customers.status, "erased")))
       .orderBy(asc(subscriptions.currentPeriodEnd))
       .limit(batchSize)
       .for("update", { of: [subscriptions], skipLocked: true });

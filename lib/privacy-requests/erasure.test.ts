@@ -1,0 +1,480 @@
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { queryRows, type Db } from "@/db/client";
+import {
+  accessPackages,
+  auditEvents,
+  consentEvents,
+  customers,
+  devMailbox,
+  notices,
+  outboxMessages,
+  paymentMethods,
+  privacyRequests,
+  retentionHolds,
+  subscriptionChanges,
+  subscriptions,
+  suppressionEntries,
+  vaultTokens,
+  type Customer,
+  type Interaction,
+  type PrivacyRequest,
+} from "@/db/schema";
+import { tenantIdByKey } from "@/db/seed";
+import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
+import { systemActor, type StaffActor } from "@/lib/actor";
+import { recordCallConsent } from "@/lib/consent/capture";
+import { checkConsent } from "@/lib/consent/check";
+import { reportDispute } from "@/lib/consent/disputes";
+import { contactPointHash } from "@/lib/consent/hashing";
+import { DISPUTE_LINK_TTL_MS, signLink } from "@/lib/consent/links";
+import { recordExternalConsent } from "@/lib/consent/record";
+import { verifyTenantLedger } from "@/lib/consent/verify";
+import { putCustomer } from "@/lib/customers/customers";
+import { maskEmail } from "@/lib/customers/masking";
+import { updateProfile } from "@/lib/customers/profile";
+import { ConflictError, ForbiddenError, ValidationError } from "@/lib/errors";
+import { storeSecurityAnswer } from "@/lib/identity/security-settings";
+import { endCall, startCall } from "@/lib/interactions/interactions";
+import { isSealed, unseal } from "@/lib/notifications/sealed";
+import { devMailboxTransport, readDevMailbox, type OutgoingMessage } from "@/lib/notifications/transports";
+import { deliverDueMessages } from "@/lib/notifications/worker";
+import { customerByRef, verifyStrongly } from "@/lib/payments/testing";
+import { updateMarketingPreferences } from "@/lib/preferences/preferences";
+import { applyDueSubscriptionChanges } from "@/lib/subscriptions/subscriptions";
+import { registerWebhookEndpoint } from "@/lib/webhooks/webhooks";
+import { carryOutErasure, erasurePlan } from "./erasure";
+import { assignRequest } from "./queue";
+import { logPrivacyRequest } from "./requests";
+import { endOfFinancialYear, retentionFor } from "./retention";
+
+/**
+ * RULES.md B9, B13, D9, I5: a customer with something in every table asks to be erased on a strongly
+ * verified call; carried out, no table holds their name, email or phone any more (searched in every
+ * column of every table, before and after the outbox worker runs), the kept records carry their
+ * basis and deletion date, the ledger still verifies, the consent check answers `erased`, and neither
+ * the email nor the phone can be imported again.
+ */
+
+const RAJ = { ref: "ACME-0008", name: "Raj Patel", email: "raj.patel@example.com", phone: "+447723456123", national: "07723 456123", dob: "1972-04-04" };
+const RAJ_NEW_EMAIL = "raj.p@example.net";
+const PRIYA = { ref: "GLX-0006", name: "Priya Shah", email: "priya.shah@example.com", phone: "+16465550123", national: "(646) 555-0123", dob: "1987-07-07" };
+
+type Person = { name: string; emails: string[]; phones: string[] };
+const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** What to look for: the name case-insensitive, each email case-insensitive, each phone in E.164, in the national spacing and as bare digits. */
+const needlesOf = (p: Person): { label: string; re: RegExp }[] => [
+  { label: "name", re: new RegExp(p.name.split(" ").map(escape).join("\\s+"), "i") },
+  ...p.emails.map((e) => ({ label: `email ${e}`, re: new RegExp(escape(e), "i") })),
+  ...p.phones.flatMap((phone) => [{ label: `phone ${phone}`, re: new RegExp(escape(phone)) }]),
+];
+
+/** Every column of every table, cast to text, generated from information_schema (as card-data-leak.test.ts does). */
+async function searchDatabase(db: Db, needles: { label: string; re: RegExp }[]): Promise<{ table: string; found: string[] }[]> {
+  const columns = await queryRows<{ table_schema: string; table_name: string; column_name: string }>(
+    db,
+    sql`select table_schema, table_name, column_name from information_schema.columns
+        where table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg_toast%'
+        order by table_schema, table_name, ordinal_position`,
+  );
+  const tables = new Map<string, string[]>();
+  for (const c of columns) {
+    const key = `"${c.table_schema}"."${c.table_name}"`;
+    tables.set(key, [...(tables.get(key) ?? []), `"${c.column_name.replaceAll('"', '""')}"::text`]);
+  }
+  const results: { table: string; found: string[] }[] = [];
+  for (const [table, cols] of tables) {
+    const rows = await queryRows<{ row: string | null }>(db, sql.raw(`select concat_ws(' | ', ${cols.join(", ")}) as row from ${table}`));
+    const text = rows.map((r) => r.row ?? "").join("\n");
+    const found = needles.filter((n) => n.re.test(text)).map((n) => n.label);
+    if (found.length) results.push({ table, found });
+  }
+  return results;
+}
+
+describe("erasure", () => {
+  let t: TestDatabase;
+  let acme: string;
+  let globex: string;
+  let agent: StaffActor;
+  let supervisor: StaffActor;
+  let admin: StaffActor;
+  let raj: Customer;
+  let request: PrivacyRequest;
+  const webhooks: OutgoingMessage[] = [];
+  const transports = () => ({ email: devMailboxTransport(t.db), sms: devMailboxTransport(t.db), webhook: { send: async (m: OutgoingMessage) => void webhooks.push(m) } });
+  const deliverAll = async () => {
+    while ((await deliverDueMessages(t.db, transports(), { batchSize: 50 })).claimed > 0);
+  };
+  const rajNeedles = needlesOf({ name: RAJ.name, emails: [RAJ.email, RAJ_NEW_EMAIL], phones: [RAJ.phone, RAJ.national, RAJ.national.replace(/\s/g, "")] });
+  const requestRow = async (id: string) => (await t.db.select().from(privacyRequests).where(eq(privacyRequests.id, id)))[0]!;
+  const customerRow = async (id: string) => (await t.db.select().from(customers).where(eq(customers.id, id)))[0]!;
+  const noticeOf = async (tenantId: string, purpose: string, kind: "script" | "web") =>
+    (await t.db.select({ id: notices.id }).from(notices).where(and(eq(notices.tenantId, tenantId), eq(notices.kind, kind), sql`${purpose} = any(${notices.purposeKeys})`)))[0]!.id;
+
+  async function verifiedCall(customer: Customer, dob: string, recordingRef: string, callerNumber?: string): Promise<Interaction> {
+    const call = await startCall(t.db, agent, { customerId: customer.id, recordingRef, callerNumber });
+    await verifyStrongly(t.db, agent, call, dob);
+    return call;
+  }
+
+  beforeAll(async () => {
+    t = await testDatabase({ seed: true });
+    acme = await tenantIdByKey(t.db, "acme");
+    globex = await tenantIdByKey(t.db, "globex");
+    agent = await signedInStaff(t.db, "agent@demo.test");
+    supervisor = await signedInStaff(t.db, "supervisor@demo.test");
+    admin = await signedInStaff(t.db, "admin@demo.test");
+    raj = await customerByRef(t.db, "acme", RAJ.ref);
+    await registerWebhookEndpoint(t.db, admin, { tenantId: acme, url: "https://crm.acme.test/hooks/attest", description: "Acme CRM", eventTypes: ["customer.erased", "privacy_request.updated"] });
+
+    // Something in every table: consents with the customer's words, web evidence and a dispute from an
+    // IP address, preferences, a security answer, calls with the caller's number and notes, a changed
+    // email (contact history and a notice to the old address), the erasure request in their words, an
+    // access package, delivered messages in the dev mailbox. The demo gave Raj a card, a bank account
+    // (holder name "Raj Patel") and a yearly subscription.
+    const first = await verifiedCall(raj, RAJ.dob, "REC-ERASE-0001", RAJ.national);
+    const inFirst = { interactionId: first.id, customerId: raj.id };
+    await recordCallConsent(t.db, agent, { ...inFirst, purpose: "marketing", channel: "email", decision: "grant", noticeId: await noticeOf(acme, "marketing", "script"), customerWords: `Yes, this is ${RAJ.name}, email me at ${RAJ.email}` });
+    await recordCallConsent(t.db, agent, { ...inFirst, purpose: "marketing", channel: "sms", decision: "grant", noticeId: await noticeOf(acme, "marketing", "script"), customerWords: `Texts to ${RAJ.national} are fine` });
+    await updateMarketingPreferences(t.db, agent, { ...inFirst, version: 0, topicKeys: ["tariff_news"], frequency: "monthly" });
+    await storeSecurityAnswer(t.db, raj, "What was the name of your first pet?", "Biscuit");
+    await endCall(t.db, agent, { interactionId: first.id, disposition: "resolved", summary: `${RAJ.name} called from ${RAJ.national} about tariffs; agreed to marketing by email and text.` });
+    const token = signLink({ purpose: "dispute", tenantId: acme, ids: [first.id], expiresAt: new Date(Date.now() + DISPUTE_LINK_TTL_MS) });
+    await reportDispute(t.db, token, { ip: "198.51.100.23", userAgent: "Mozilla/5.0 (Raj's phone)" });
+    await recordExternalConsent(t.db, systemActor("acme web form"), acme, {
+      customer: RAJ.ref,
+      purpose: "profiling",
+      channel: "email",
+      action: "grant",
+      method: "web",
+      notice: await noticeOf(acme, "profiling", "web"),
+      contactPoint: RAJ.email,
+      evidence: { ip: "198.51.100.24", userAgent: "Mozilla/5.0", text: `I, ${RAJ.name} (${RAJ.email}), agree to profiling.` },
+    });
+
+    const second = await verifiedCall(raj, RAJ.dob, "REC-ERASE-0002");
+    const inSecond = { interactionId: second.id, customerId: raj.id };
+    await updateProfile(t.db, agent, { ...inSecond, version: (await customerRow(raj.id)).version, email: RAJ_NEW_EMAIL });
+    request = await logPrivacyRequest(t.db, agent, { ...inSecond, type: "erasure", customerWords: `Please delete everything you hold on me, ${RAJ.name}, ${RAJ.email}, ${RAJ.national}.` });
+    await endCall(t.db, agent, { interactionId: second.id, disposition: "resolved", summary: `Erasure requested by ${RAJ.name}.` });
+    await t.db.insert(accessPackages).values({
+      tenantId: acme,
+      requestId: request.id,
+      customerId: raj.id,
+      contents: Buffer.from(`${RAJ.name} ${RAJ.email}`).toString("base64"),
+      sha256: "0".repeat(64),
+      sizeBytes: 32,
+      manifest: [{ file: "profile.json", records: 1 }],
+      builtAt: new Date(),
+      reviewNote: `Checked: only ${RAJ.name}'s own data`,
+    });
+    await deliverAll();
+    raj = await customerRow(raj.id);
+  });
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  describe("before carrying it out", () => {
+    it("the search finds the customer's name, emails and phone in the tables that hold them (so it cannot pass by finding nothing)", async () => {
+      const found = new Map((await searchDatabase(t.db, rajNeedles)).map((r) => [r.table, r.found]));
+      expect(found.get('"public"."customers"')).toEqual(expect.arrayContaining(["name", `email ${RAJ_NEW_EMAIL}`, `phone ${RAJ.phone}`]));
+      expect(found.get('"public"."contact_point_history"')).toEqual(expect.arrayContaining([`email ${RAJ.email}`, `email ${RAJ_NEW_EMAIL}`, `phone ${RAJ.phone}`]));
+      expect(found.get('"public"."payment_methods"')).toContain("name");
+      expect(found.get('"public"."consent_evidence"')).toEqual(expect.arrayContaining(["name", `email ${RAJ.email}`, `phone ${RAJ.national}`]));
+      expect(found.get('"public"."interactions"')).toEqual(expect.arrayContaining(["name", `phone ${RAJ.phone}`, `phone ${RAJ.national}`]));
+      expect(found.get('"public"."privacy_requests"')).toEqual(expect.arrayContaining(["name", `email ${RAJ.email}`]));
+      expect(found.get('"public"."access_packages"')).toContain("name");
+      expect(found.get('"public"."outbox_messages"')).toEqual(expect.arrayContaining([`email ${RAJ.email}`, `email ${RAJ_NEW_EMAIL}`, `phone ${RAJ.phone}`]));
+      expect(found.get('"public"."dev_mailbox"')).toEqual(expect.arrayContaining([`email ${RAJ.email}`, `email ${RAJ_NEW_EMAIL}`]));
+      const [dispute] = await queryRows<{ ip: string | null }>(t.db, sql`select ip from consent_disputes where customer_id = ${raj.id}`);
+      expect(dispute!.ip).toBe("198.51.100.23");
+    });
+
+    it("shows the supervisor what will be erased and what kept, why and until when", async () => {
+      const plan = await erasurePlan(t.db, supervisor, request.id);
+      const erase = plan.erase.join("\n");
+      expect(erase).toContain(`only its reference ${RAJ.ref}`);
+      expect(erase).toMatch(/3 earlier or current email addresses and phone numbers/);
+      expect(erase).toContain("security question");
+      expect(erase).toContain("marketing preferences");
+      expect(erase).toMatch(/The caller number and the notes of \d+ calls/);
+      expect(erase).toMatch(/recorded with \d+ consent choices/);
+      expect(erase).toContain("The IP address of 1 report");
+      expect(erase).toContain("holder name and billing address of 2 payment methods");
+      expect(erase).toContain("The subscription ends now");
+      expect(erase).not.toMatch(/raj|patel|example|7723/i);
+      expect(plan.keep.map((k) => k.what)).toEqual([
+        expect.stringMatching(/^Billing records/),
+        expect.stringMatching(/^The record of the privacy requests/),
+        expect.stringMatching(/^The record of consent choices/),
+        expect.stringMatching(/^A scrambled \(hashed\) form/),
+        expect.stringMatching(/^The audit trail/),
+      ]);
+      expect(plan.keep[0]!.basis).toContain("Companies Act 2006 s.388");
+      expect(plan.keep[1]!.basis).toContain("UK GDPR Art. 5(2)");
+      expect(plan.keep[2]!.basis).toContain("Limitation Act 1980");
+      expect(plan.keep[3]!.deleteAfter).toBeNull();
+      for (const k of [plan.keep[0]!, plan.keep[1]!, plan.keep[2]!, plan.keep[4]!]) expect(k.deleteAfter).toMatch(/^\d{4}-\d\d-\d\dT/);
+    });
+
+    it("refuses an agent, a stale version, a request of another type and one whose identity is still pending, changing nothing", async () => {
+      await expect(carryOutErasure(t.db, agent, { requestId: request.id, version: request.version })).rejects.toBeInstanceOf(ForbiddenError);
+      await expect(erasurePlan(t.db, agent, request.id)).rejects.toBeInstanceOf(ForbiddenError);
+      // A second supervisor took the request after this one opened it: the form's version is stale.
+      const assigned = await assignRequest(t.db, admin, { requestId: request.id, version: request.version, assigneeId: supervisor.id });
+      await expect(carryOutErasure(t.db, supervisor, { requestId: request.id, version: request.version })).rejects.toThrow("Someone else changed this request");
+      request = assigned;
+
+      const [access] = await t.db.select().from(privacyRequests).where(and(eq(privacyRequests.tenantId, globex), eq(privacyRequests.type, "access"), eq(privacyRequests.status, "open")));
+      await expect(carryOutErasure(t.db, supervisor, { requestId: access!.id, version: access!.version })).rejects.toThrow("This is not an erasure request.");
+      const [pending] = await t.db.select().from(privacyRequests).where(and(eq(privacyRequests.tenantId, acme), eq(privacyRequests.type, "erasure"), eq(privacyRequests.status, "identity_pending")));
+      const attempt = carryOutErasure(t.db, supervisor, { requestId: pending!.id, version: pending!.version });
+      await expect(attempt).rejects.toBeInstanceOf(ConflictError);
+      await expect(attempt).rejects.toThrow("Confirm the requester's identity first");
+
+      expect(await requestRow(request.id)).toEqual(request);
+      expect(await customerRow(raj.id)).toEqual(raj);
+      expect(await customerRow(pending!.customerId)).toMatchObject({ status: "active" });
+      expect(await t.db.select().from(retentionHolds)).toEqual([]);
+      expect(await t.db.select().from(suppressionEntries)).toEqual([]);
+    });
+  });
+
+  describe("carried out", () => {
+    let done: PrivacyRequest;
+    let eventsBefore: number;
+    let evidenceBefore: number;
+
+    beforeAll(async () => {
+      eventsBefore = (await t.db.select().from(consentEvents).where(eq(consentEvents.customerId, raj.id))).length;
+      evidenceBefore = (await queryRows(t.db, sql`select 1 from consent_evidence v join consent_events e on e.tenant_id = v.tenant_id and e.id = v.event_id where e.customer_id = ${raj.id}`)).length;
+      done = await carryOutErasure(t.db, supervisor, { requestId: request.id, version: request.version });
+    });
+
+    it("completes the request with what was kept, keeping the request itself without the customer's words", async () => {
+      expect(done).toMatchObject({ status: "completed", version: request.version + 1, completedBy: supervisor.id, customerWords: null });
+      expect(done.resolution).toMatch(/^Personal data erased \(customer record, .*\)\. Kept, restricted to their purpose: billing records until \d{4}-\d\d-\d\d; privacy requests until/);
+      expect(done.kept).toEqual((await erasurePlan(t.db, supervisor, request.id)).keep);
+      expect(done.kept!.map((k) => k.what)).toHaveLength(5);
+      expect(evidenceBefore).toBeGreaterThan(0);
+    });
+
+    it("leaves only the id and the reference on the customer, erased and restricted", async () => {
+      expect(await customerRow(raj.id)).toMatchObject({
+        id: raj.id,
+        ref: RAJ.ref,
+        name: "Erased customer",
+        nameSearch: "erased customer",
+        email: null,
+        phone: null,
+        address: null,
+        dateOfBirth: null,
+        language: null,
+        status: "erased",
+        statusReason: `Erased at the customer's request (privacy request ${request.id})`,
+        restricted: true,
+        version: raj.version + 1,
+      });
+    });
+
+    it("finds none of the customer's name, emails or phone in any column of any table", async () => {
+      expect(await searchDatabase(t.db, rajNeedles)).toEqual([]);
+      const [dispute] = await queryRows<{ ip: string | null }>(t.db, sql`select ip from consent_disputes where customer_id = ${raj.id}`);
+      expect(dispute!.ip).toBeNull();
+      const [pkg] = await t.db.select().from(accessPackages).where(eq(accessPackages.customerId, raj.id));
+      expect(pkg).toMatchObject({ contents: null, droppedAt: expect.any(Date), reviewNote: "Checked: only [erased]'s own data" });
+    });
+
+    it("keeps the ledger whole, without the evidence, and it still verifies", async () => {
+      expect(await t.db.select().from(consentEvents).where(eq(consentEvents.customerId, raj.id))).toHaveLength(eventsBefore);
+      const evidence = await queryRows(t.db, sql`select 1 from consent_evidence v join consent_events e on e.tenant_id = v.tenant_id and e.id = v.event_id where e.customer_id = ${raj.id}`);
+      expect(evidence).toEqual([]);
+      expect(await verifyTenantLedger(t.db, supervisor, { tenantId: acme })).toMatchObject({ ok: true, broken: null });
+    });
+
+    it("answers `erased` to the consent check, for the purpose the customer had granted", async () => {
+      expect(await checkConsent(t.db, acme, { customer: RAJ.ref, purpose: "marketing", channel: "email" })).toMatchObject({ allowed: false, reason: "erased" });
+      expect(await checkConsent(t.db, acme, { customer: RAJ.ref, purpose: "profiling", channel: "email" })).toMatchObject({ allowed: false, reason: "erased" });
+    });
+
+    it("ends the subscription now with a change row, and removes the payment methods from the vault, keeping brand and last 4", async () => {
+      const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.customerId, raj.id));
+      expect(sub).toMatchObject({ status: "cancelled", statusReason: "erasure", cancelledAt: done.completedAt });
+      const [change] = await t.db.select().from(subscriptionChanges).where(and(eq(subscriptionChanges.subscriptionId, sub!.id), eq(subscriptionChanges.kind, "cancelled")));
+      expect(change).toMatchObject({ reason: "erasure", changedBy: supervisor.id, effectiveAt: done.completedAt });
+      expect(change!.amountDueNow).toBeLessThan(0); // the unused part of the year, credited
+      const methods = await t.db.select().from(paymentMethods).where(eq(paymentMethods.customerId, raj.id));
+      expect(methods).toHaveLength(2);
+      for (const m of methods) {
+        expect(m).toMatchObject({ holderName: null, billingAddress: null, isDefault: false, removedAt: expect.any(Date) });
+        expect(m.last4).toMatch(/^\d{4}$/);
+        const [token] = await t.db.select().from(vaultTokens).where(eq(vaultTokens.token, m.vaultToken));
+        expect(token!.removedAt).toEqual(expect.any(Date));
+      }
+    });
+
+    it("writes a retention hold for each kept category, with its basis and deletion date", async () => {
+      const holds = await t.db.select().from(retentionHolds).where(eq(retentionHolds.customerId, raj.id));
+      const by = new Map(holds.map((h) => [h.category, h]));
+      expect([...by.keys()].sort()).toEqual(["audit_trail", "billing_records", "consent_ledger", "privacy_requests", "suppression_list"]);
+      for (const h of holds) expect(h).toMatchObject({ tenantId: acme, requestId: request.id, basis: expect.any(String), description: expect.any(String) });
+      const at = done.completedAt!;
+      // UK: 6 years after the end of the financial year (31 March) in which the final credit fell.
+      const yearEnd = endOfFinancialYear(at, { month: 3, day: 31 });
+      expect(by.get("billing_records")!.deleteAfter).toEqual(new Date(Date.UTC(yearEnd.getUTCFullYear() + 6, 2, 31, 23, 59, 59, 999)));
+      expect(by.get("privacy_requests")!.deleteAfter!.getTime()).toBe(new Date(at).setUTCMonth(at.getUTCMonth() + 24));
+      expect(by.get("consent_ledger")!.deleteAfter!.getTime()).toBe(new Date(at).setUTCFullYear(at.getUTCFullYear() + 6));
+      expect(by.get("audit_trail")!.deleteAfter).toEqual(by.get("billing_records")!.deleteAfter);
+      expect(by.get("suppression_list")!.deleteAfter).toBeNull();
+      expect(done.kept).toEqual(holds.filter(Boolean).sort((a, b) => ORDER.indexOf(a.category) - ORDER.indexOf(b.category)).map((h) => ({ what: h.description, basis: h.basis, deleteAfter: h.deleteAfter?.toISOString() ?? null })));
+    });
+    const ORDER = ["billing_records", "privacy_requests", "consent_ledger", "suppression_list", "audit_trail"];
+
+    it("suppresses each email and phone the customer has had, as a tenant-keyed hash", async () => {
+      const entries = await t.db.select().from(suppressionEntries).where(eq(suppressionEntries.tenantId, acme));
+      expect(entries.map((e) => [e.kind, e.valueHash]).sort()).toEqual(
+        [
+          ["email", contactPointHash(acme, RAJ.email)],
+          ["email", contactPointHash(acme, RAJ_NEW_EMAIL)],
+          ["phone", contactPointHash(acme, RAJ.phone)],
+        ].sort(),
+      );
+      for (const e of entries) expect(e).toMatchObject({ reason: "erasure", requestId: request.id });
+      expect(contactPointHash(globex, RAJ.email)).not.toBe(contactPointHash(acme, RAJ.email));
+    });
+
+    it("queues customer.erased to the subscribed endpoint, with the reference and no personal data", async () => {
+      const [message] = await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.tenantId, acme), eq(outboxMessages.channel, "webhook"), eq(outboxMessages.template, "customer.erased")));
+      expect(JSON.parse(message!.body!)).toMatchObject({ type: "customer.erased", tenant: "acme", data: { customer: RAJ.ref, requestId: request.id, erasedAt: done.completedAt!.toISOString() } });
+    });
+
+    it("audits what was erased by category, never a value", async () => {
+      const [event] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, "customer.erased"), eq(auditEvents.entityId, raj.id)));
+      expect(event).toMatchObject({ actorId: supervisor.id, customerId: raj.id, reason: `privacy request ${request.id}`, before: { status: "active" } });
+      expect(event!.after).toMatchObject({
+        status: "erased",
+        erased: expect.objectContaining({ contactPoints: 3, securitySettings: 1, preferences: 1, paymentMethods: 2, subscriptionsCancelled: 1, accessPackages: 1, disputeIps: 1 }),
+        suppressed: 3,
+        customerTold: "email",
+      });
+      const [step] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, "privacy_request.erasure_carried_out"), eq(auditEvents.entityId, request.id)));
+      expect(step!.after).toMatchObject({ status: "completed", kept: ["billing_records", "privacy_requests", "consent_ledger", "suppression_list", "audit_trail"] });
+    });
+
+    it("tells the customer what was kept through a sealed notice whose recipient is sealed too, and still no table holds their details after delivery", async () => {
+      const [queued] = await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.customerId, raj.id), eq(outboxMessages.template, "privacy_request.erasure_completed")));
+      expect(queued).toMatchObject({ channel: "email", sensitive: true, status: "pending" });
+      expect(isSealed(queued!.recipient) && isSealed(queued!.body!)).toBe(true);
+      expect(unseal(queued!.recipient)).toBe(RAJ_NEW_EMAIL);
+
+      await deliverAll();
+      expect(await searchDatabase(t.db, rajNeedles)).toEqual([]);
+      const [sent] = await t.db.select().from(outboxMessages).where(eq(outboxMessages.id, queued!.id));
+      expect(sent).toMatchObject({ status: "delivered", body: null, recipient: maskEmail(RAJ_NEW_EMAIL) });
+      const [stored] = await t.db.select().from(devMailbox).where(eq(devMailbox.messageId, queued!.id));
+      expect(isSealed(stored!.recipient) && isSealed(stored!.body)).toBe(true);
+
+      const shown = (await readDevMailbox(t.db, supervisor)).find((m) => m.messageId === queued!.id);
+      expect(shown).toMatchObject({ recipient: RAJ_NEW_EMAIL, subject: "Your Acme Energy personal data has been deleted", sensitive: true });
+      for (const k of done.kept!.filter((k) => !k.what.startsWith("A scrambled"))) expect(shown!.body).toContain(`- ${k.what}: ${k.basis}`);
+      expect(shown!.body).toContain("scrambled (hashed) copy of your email address and phone number");
+      // The messages sent before the erasure keep their record, without address or text.
+      const earlier = await t.db.select().from(devMailbox).where(and(eq(devMailbox.tenantId, acme), sql`${devMailbox.messageId} <> ${queued!.id}`, sql`${devMailbox.messageId} in (select id from outbox_messages where customer_id = ${raj.id})`));
+      expect(earlier.length).toBeGreaterThan(0);
+      for (const m of earlier) expect(m).toMatchObject({ subject: null, body: "" });
+      expect(webhooks.map((w) => JSON.parse(w.body).type)).toContain("customer.erased");
+    });
+
+    it("refuses to carry it out twice, changing nothing", async () => {
+      const snapshot = async () => ({
+        request: await requestRow(request.id),
+        customer: await customerRow(raj.id),
+        holds: (await t.db.select().from(retentionHolds)).length,
+        suppressed: (await t.db.select().from(suppressionEntries)).length,
+        outbox: (await t.db.select().from(outboxMessages)).length,
+        audit: (await t.db.select().from(auditEvents).where(eq(auditEvents.customerId, raj.id))).length,
+      });
+      const before = await snapshot();
+      await expect(carryOutErasure(t.db, supervisor, { requestId: request.id, version: done.version })).rejects.toThrow("This request is completed; nothing more can be done to it.");
+      await expect(carryOutErasure(t.db, supervisor, { requestId: request.id, version: request.version })).rejects.toBeInstanceOf(ConflictError);
+      expect(await snapshot()).toEqual(before);
+      expect(await erasurePlan(t.db, supervisor, request.id)).toEqual({ erase: [], keep: done.kept });
+    });
+
+    it("is skipped by the renewal sweep even if a subscription of the erased customer were left running", async () => {
+      const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.customerId, raj.id));
+      const past = new Date(Date.now() - 86_400_000);
+      await t.db.update(subscriptions).set({ status: "active", cancelledAt: null, currentPeriodEnd: past }).where(eq(subscriptions.id, sub!.id));
+      const changes = async () => (await t.db.select().from(subscriptionChanges).where(eq(subscriptionChanges.subscriptionId, sub!.id))).length;
+      const before = await changes();
+      await applyDueSubscriptionChanges(t.db);
+      expect(await changes()).toBe(before);
+      expect((await t.db.select().from(subscriptions).where(eq(subscriptions.id, sub!.id)))[0]).toMatchObject({ status: "active", currentPeriodEnd: past });
+    });
+
+    it("refuses to import the erased email or phone again, under a new reference, in any case or spacing", async () => {
+      const importer = systemActor("acme CRM sync");
+      const put = (ref: string, fields: { email?: string; phone?: string }) => putCustomer(t.db, importer, acme, ref, { name: "Raj Patel", ...fields });
+      const refusal = async (attempt: Promise<unknown>) => {
+        const error = await attempt.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ValidationError);
+        return (error as ValidationError).fieldErrors;
+      };
+      expect(await refusal(put("ACME-9001", { email: RAJ.email }))).toEqual([{ path: "email", message: "this email address was erased at the customer's request and may not be imported again" }]);
+      expect(await refusal(put("ACME-9001", { email: "Raj.Patel@Example.com" }))).toEqual([{ path: "email", message: expect.stringContaining("was erased") }]);
+      expect(await refusal(put("ACME-9001", { email: RAJ_NEW_EMAIL }))).toEqual([{ path: "email", message: expect.stringContaining("was erased") }]);
+      expect(await refusal(put("ACME-9001", { phone: RAJ.national }))).toEqual([{ path: "phone", message: "this phone number was erased at the customer's request and may not be imported again" }]);
+      expect(await refusal(put("ACME-9001", { phone: "+44 7723 456 123" }))).toEqual([{ path: "phone", message: expect.stringContaining("was erased") }]);
+      expect(await refusal(put(RAJ.ref, { email: "someone.else@example.com" }))).toEqual([{ path: "ref", message: expect.stringContaining("erased") }]);
+      // An existing customer cannot be changed to it either; anything else imports as before.
+      expect(await refusal(put("ACME-0001", { email: RAJ.email }))).toEqual([{ path: "email", message: expect.stringContaining("was erased") }]);
+      expect(await t.db.select().from(customers).where(eq(customers.ref, "ACME-9001"))).toEqual([]);
+      expect((await put("ACME-9002", { email: "new.customer@example.com", phone: "07911 123457" })).created).toBe(true);
+      // The same address is free in another tenant: the list is the tenant's. (Last: from here on the
+      // database holds a "Raj Patel" again.)
+      expect((await putCustomer(t.db, importer, globex, "GLX-9002", { name: "Raj Patel", email: RAJ.email })).created).toBe(true);
+    });
+  });
+
+  describe("under the CCPA (globex)", () => {
+    it("keeps billing records 7 years and the request 24 months, suppresses the US number in E.164, and refuses its import in national form", async () => {
+      const priya = await customerByRef(t.db, "globex", PRIYA.ref);
+      const call = await verifiedCall(priya, PRIYA.dob, "REC-ERASE-GLX-0001", PRIYA.national);
+      const logged = await logPrivacyRequest(t.db, agent, { interactionId: call.id, customerId: priya.id, type: "erasure", customerWords: `Delete my data, I'm ${PRIYA.name}` });
+      await endCall(t.db, agent, { interactionId: call.id, disposition: "resolved", summary: `${PRIYA.name} asked to be erased.` });
+      expect(logged.status).toBe("open");
+      const done = await carryOutErasure(t.db, admin, { requestId: logged.id, version: logged.version });
+      expect(done.status).toBe("completed");
+      const billing = done.kept!.find((k) => k.what.startsWith("Billing records"))!;
+      expect(billing.basis).toContain("IRS");
+      const at = done.completedAt!;
+      expect(billing.deleteAfter).toBe(new Date(Date.UTC(at.getUTCFullYear() + 7, 11, 31, 23, 59, 59, 999)).toISOString());
+      expect(done.kept!.find((k) => k.what.startsWith("The record of the privacy requests"))!.basis).toContain("11 CCR §7101");
+      expect(await searchDatabase(t.db, needlesOf({ name: PRIYA.name, emails: [PRIYA.email], phones: [PRIYA.phone, PRIYA.national] }))).toEqual([]);
+      const phones = await t.db.select().from(suppressionEntries).where(and(eq(suppressionEntries.tenantId, globex), eq(suppressionEntries.kind, "phone")));
+      expect(phones.map((p) => p.valueHash)).toEqual([contactPointHash(globex, PRIYA.phone)]);
+      const refused = await putCustomer(t.db, systemActor("globex CRM"), globex, "GLX-9003", { name: "P. Shah", phone: "646-555-0123" }).catch((e: unknown) => e);
+      expect((refused as ValidationError).fieldErrors).toEqual([{ path: "phone", message: expect.stringContaining("was erased") }]);
+    });
+  });
+});
+
+describe("retention rules", () => {
+  const at = new Date("2026-05-10T12:00:00Z");
+
+  it("counts billing records from the end of the financial year of the last charge, by the tenant's rule packs", () => {
+    expect(retentionFor("billing_records", ["uk_gdpr", "pecr"], { erasedAt: at, lastChargeAt: at }).deleteAfter).toEqual(new Date("2033-03-31T23:59:59.999Z"));
+    expect(retentionFor("billing_records", ["uk_gdpr"], { erasedAt: at, lastChargeAt: new Date("2026-02-01T00:00:00Z") }).deleteAfter).toEqual(new Date("2032-03-31T23:59:59.999Z"));
+    expect(retentionFor("billing_records", ["ccpa", "tcpa", "can_spam"], { erasedAt: at, lastChargeAt: at }).deleteAfter).toEqual(new Date("2033-12-31T23:59:59.999Z"));
+    expect(retentionFor("billing_records", ["casl"], { erasedAt: at, lastChargeAt: at })).toMatchObject({ deleteAfter: new Date("2032-12-31T23:59:59.999Z"), basis: expect.stringContaining("6 years") });
+  });
+
+  it("keeps the longest period where several rule packs apply, and no date where the purpose has none", () => {
+    expect(retentionFor("privacy_requests", ["ccpa"], { erasedAt: at }).deleteAfter).toEqual(new Date("2028-05-10T12:00:00Z"));
+    expect(retentionFor("privacy_requests", ["ccpa", "hipaa"], { erasedAt: at })).toMatchObject({ deleteAfter: new Date("2032-05-10T12:00:00Z"), basis: expect.stringContaining("164.530(j)") });
+    expect(retentionFor("consent_ledger", ["ccpa", "tcpa"], { erasedAt: at })).toMatchObject({ deleteAfter: new Date("2031-05-10T12:00:00Z"), basis: expect.stringContaining("64.1200(d)(6)") });
+    expect(retentionFor("suppression_list", ["uk_gdpr"], { erasedAt: at }).deleteAfter).toBeNull();
+  });
+});
