@@ -5,13 +5,16 @@ import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
 import { openVerificationAlertCount } from "@/lib/identity/verification";
 import { openConsentDisputeCount } from "@/lib/consent/disputes";
+import { urgentPrivacyRequestCount } from "@/lib/privacy-requests/queue";
 import { signOutAction } from "./actions";
 
 const ROLE_LABELS = { agent: "Agent", supervisor: "Supervisor", admin: "Admin" } as const;
 
 export default async function StaffLayout({ children }: { children: ReactNode }) {
   const staff = await requireStaff();
-  const openAlerts = (await openVerificationAlertCount(await getDb(), staff)) + (await openConsentDisputeCount(await getDb(), staff));
+  const db = await getDb();
+  const [verificationAlerts, disputes, urgentRequests] = await Promise.all([openVerificationAlertCount(db, staff), openConsentDisputeCount(db, staff), urgentPrivacyRequestCount(db, staff)]);
+  const openAlerts = verificationAlerts + disputes;
   return (
     <>
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2">
@@ -33,6 +36,17 @@ export default async function StaffLayout({ children }: { children: ReactNode })
                   <span className="rounded-full bg-red-700 px-1.5 text-xs font-bold text-white">
                     {openAlerts}
                     <span className="sr-only"> open</span>
+                  </span>
+                ) : null}
+              </Link>
+            ) : null}
+            {staff.role !== "agent" ? (
+              <Link href="/privacy-requests" className="inline-flex items-center gap-1 text-slate-700 hover:text-brand-700">
+                Privacy requests
+                {urgentRequests > 0 ? (
+                  <span className="rounded-full bg-amber-700 px-1.5 text-xs font-bold text-white">
+                    {urgentRequests}
+                    <span className="sr-only"> due within 7 days or overdue</span>
                   </span>
                 ) : null}
               </Link>

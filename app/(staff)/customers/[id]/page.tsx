@@ -17,12 +17,15 @@ import { verificationState } from "@/lib/identity/verification";
 import { customerInteractions, DISPOSITION_LABELS, openCallWith } from "@/lib/interactions/interactions";
 import { paymentMethodsOf, recordingState } from "@/lib/payments/payment-methods";
 import { customerPreferencesView, FREQUENCY_LABELS } from "@/lib/preferences/preferences";
+import { REQUEST_TYPE_LABELS, dayWords } from "@/lib/privacy-requests/messages";
+import { customerPrivacyRequests, isActive } from "@/lib/privacy-requests/requests";
 import { endCallAction, startCallAction } from "./actions";
 import { ConsentPanel } from "./consent-panel";
 import { CustomerDetails } from "./customer-details";
 import { PreferencesPanel } from "./preferences-panel";
 import { ProfileForm, StatusForm } from "./profile-forms";
 import { PaymentPanel } from "./payment-panel";
+import { PrivacyPanel } from "./privacy-panel";
 import { SecurityPanel } from "./security-panel";
 import { subscriptionPanel } from "@/lib/subscriptions/panel";
 import { SubscriptionPanel } from "./subscription-panel";
@@ -31,6 +34,7 @@ import { VerificationPanel } from "./verification-panel";
 export const metadata: Metadata = { title: "Customer" };
 
 const DISPOSITIONS = Object.entries(DISPOSITION_LABELS).map(([value, label]) => ({ value, label }));
+const REQUEST_TYPES = Object.entries(REQUEST_TYPE_LABELS).map(([value, label]) => ({ value, label }));
 
 /** In-page links, so that an agent on a call reaches each panel in a keystroke or two (the ids are the cards' headings). */
 const SECTIONS = [
@@ -38,6 +42,7 @@ const SECTIONS = [
   { id: "payment-methods", label: "Payment methods", inCallOnly: true },
   { id: "subscription", label: "Subscription", inCallOnly: false },
   { id: "preferences", label: "Marketing preferences", inCallOnly: false },
+  { id: "privacy-requests", label: "Privacy requests", inCallOnly: false },
   { id: "update-details", label: "Update details", inCallOnly: true },
   { id: "security", label: "Security settings", inCallOnly: true },
   { id: "history", label: "Interaction history", inCallOnly: false },
@@ -53,7 +58,8 @@ export default async function CustomerPage({ params, searchParams }: { params: P
     throw error;
   });
   const seesAudit = staff.role === "supervisor" || staff.role === "admin";
-  const [[tenant], history, openCall, audit, [security], consents] = await Promise.all([
+  const renderedAt = new Date();
+  const [[tenant], history, openCall, audit, [security], consents, privacyRequests] = await Promise.all([
     db.select({ name: tenants.name, defaultCountry: tenants.defaultCountry, emailDoubleOptIn: tenants.emailDoubleOptIn }).from(tenants).where(eq(tenants.id, customer.tenantId)),
     customerInteractions(db, staff, customer),
     openCallWith(db, staff, customer),
@@ -63,6 +69,7 @@ export default async function CustomerPage({ params, searchParams }: { params: P
       .from(customerSecurity)
       .where(and(eq(customerSecurity.tenantId, customer.tenantId), eq(customerSecurity.customerId, customer.id))),
     consentPanel(db, staff, customer),
+    customerPrivacyRequests(db, staff, customer),
   ]);
   const verification = openCall ? await verificationState(db, staff, openCall.id) : null;
   const verified = verification !== null && verification.level !== "none";
@@ -93,18 +100,24 @@ export default async function CustomerPage({ params, searchParams }: { params: P
       <div className="grid gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card title="Call" titleId="call">
-            <CallPanel
-              customerId={customer.id}
-              openCall={
-                openCall
-                  ? { id: openCall.id, startedAt: openCall.startedAt.toISOString(), callerNumber: maskPhone(openCall.callerNumber), recordingRef: openCall.recordingRef }
-                  : null
-              }
-              callerFromScreenPop={caller}
-              dispositions={DISPOSITIONS}
-              startCallAction={startCallAction}
-              endCallAction={endCallAction}
-            />
+            {customer.status === "erased" && !openCall ? (
+              <p className="text-sm text-slate-700">
+                This customer&apos;s personal data was erased at their request. What the law requires is kept, restricted to that purpose; no call can be taken on this record.
+              </p>
+            ) : (
+              <CallPanel
+                customerId={customer.id}
+                openCall={
+                  openCall
+                    ? { id: openCall.id, startedAt: openCall.startedAt.toISOString(), callerNumber: maskPhone(openCall.callerNumber), recordingRef: openCall.recordingRef }
+                    : null
+                }
+                callerFromScreenPop={caller}
+                dispositions={DISPOSITIONS}
+                startCallAction={startCallAction}
+                endCallAction={endCallAction}
+              />
+            )}
           </Card>
           {inCall && verification ? (
             <Card title="Verify the caller" titleId="verification">
@@ -153,6 +166,24 @@ export default async function CustomerPage({ params, searchParams }: { params: P
 
       <Card title="Marketing preferences" titleId="preferences">
         <PreferencesPanel view={preferences} call={inCall} frequencies={Object.entries(FREQUENCY_LABELS).map(([value, label]) => ({ value, label }))} />
+      </Card>
+
+      <Card title="Privacy requests" titleId="privacy-requests">
+        <PrivacyPanel
+          call={inCall}
+          erased={customer.status === "erased"}
+          strongVerified={verification?.level === "strong"}
+          types={REQUEST_TYPES}
+          restriction={customer.restricted && customer.status !== "erased" ? { customerId: customer.id, version: customer.version, canLift: seesAudit } : null}
+          requests={privacyRequests.map((r) => ({
+            id: r.id,
+            typeLabel: REQUEST_TYPE_LABELS[r.type].split(":")[0]!,
+            status: r.status,
+            received: dayWords(r.receivedAt, r.regime),
+            due: dayWords(r.dueAt, r.regime),
+            overdue: isActive(r.status) && r.dueAt < renderedAt,
+          }))}
+        />
       </Card>
 
       {inCall ? (
