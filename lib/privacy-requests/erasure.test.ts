@@ -233,6 +233,10 @@ describe("erasure", () => {
       const attempt = carryOutErasure(t.db, supervisor, { requestId: pending!.id, version: pending!.version });
       await expect(attempt).rejects.toBeInstanceOf(ConflictError);
       await expect(attempt).rejects.toThrow("Confirm the requester's identity first");
+      // While an agent is on the line with the customer, the record is not emptied under them.
+      const onCall = await startCall(t.db, agent, { customerId: raj.id });
+      await expect(carryOutErasure(t.db, supervisor, { requestId: request.id, version: request.version })).rejects.toThrow("An agent is on a call with this customer");
+      await endCall(t.db, agent, { interactionId: onCall.id, disposition: "resolved", summary: "Call back later." });
 
       expect(await requestRow(request.id)).toEqual(request);
       expect(await customerRow(raj.id)).toEqual(raj);

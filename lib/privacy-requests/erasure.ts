@@ -1,4 +1,4 @@
-import { and, eq, inArray, isNotNull, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
@@ -417,6 +417,13 @@ export async function carryOutErasure(db: Db, actor: Actor, input: z.input<typeo
       if (request.status !== "open" && request.status !== "in_progress") throw new ConflictError(`This request is ${request.status.replaceAll("_", " ")}.`);
       const customer = await customerOfRequest(tx, request, true);
       if (customer.status === "erased") throw new ConflictError("This customer's data has already been erased.");
+      // An agent still on the line would go on recording the call's notes against a record being emptied.
+      const [onCall] = await tx
+        .select({ id: interactions.id })
+        .from(interactions)
+        .where(and(eq(interactions.tenantId, customer.tenantId), eq(interactions.customerId, customer.id), isNull(interactions.endedAt)))
+        .limit(1);
+      if (onCall) throw new ConflictError("An agent is on a call with this customer: erase once the call has ended.");
 
       const s = await survey(tx, customer, true);
       const { keep } = planOf(s, now);
