@@ -1,18 +1,8 @@
 import { readFileSync } from "node:fs";
-import { expect, test, type Page } from "@playwright/test";
-import { customerId, signIn } from "./support";
+import { expect, test } from "@playwright/test";
+import { customerId, messageTo, signIn } from "./support";
 
 test.setTimeout(90_000);
-
-/** The newest dev-mailbox message to `recipient` whose text matches, waiting for the outbox worker. */
-async function messageTo(mailbox: Page, recipient: string, containing: RegExp): Promise<string> {
-  const message = mailbox.getByRole("article").filter({ hasText: recipient }).filter({ hasText: containing }).first();
-  await expect(async () => {
-    await mailbox.reload();
-    await expect(message).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 25_000 });
-  return (await message.textContent()) ?? "";
-}
 
 test("an agent verifies strongly, pauses the recording, adds a card, makes it the default, changes the plan and the marketing topics; the customer is told of each", async ({ page, context, request }) => {
   const email = "helene.dubois@example.fr"; // ACME-0007, born 24/12/1981, on Fixed Saver

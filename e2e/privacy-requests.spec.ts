@@ -1,22 +1,12 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { customerId, signIn } from "./support";
+import { customerId, messageTo, signIn } from "./support";
 
 // Each journey is two people (an agent on the call, then a supervisor) and the outbox worker's round
 // trips; they take well under a minute, the ceiling leaves room on a loaded 2-core machine.
 test.describe.configure({ timeout: 90_000 });
 
 const ACME_KEY = { authorization: "Bearer demo-acme-api-key" };
-
-/** The newest dev-mailbox message to `recipient` whose text matches, waiting for the outbox worker. */
-async function messageTo(mailbox: Page, recipient: string, containing: RegExp): Promise<string> {
-  const message = mailbox.getByRole("article").filter({ hasText: recipient }).filter({ hasText: containing }).first();
-  await expect(async () => {
-    await mailbox.reload();
-    await expect(message).toBeVisible({ timeout: 1_000 });
-  }).toPass({ timeout: 25_000 });
-  return (await message.textContent()) ?? "";
-}
 
 /** Opens the customer's page, starts a call and verifies the caller strongly: a code sent by email, then the date of birth. */
 async function callVerifiedStrongly(page: Page, context: BrowserContext, id: string, caller: { email: string; dateOfBirth: string }): Promise<Page> {
@@ -208,6 +198,17 @@ test("an erasure request logged on a call is carried out by a supervisor, and no
   await expect(carryOut.getByText("Tick to confirm: erasure cannot be undone")).toBeVisible();
   await expect(sv.getByText("Tomasz Nowak").first()).toBeVisible(); // nothing was erased
 
+  // Not while the agent is still on the line with the customer.
+  await carryOut.getByRole("checkbox", { name: /Erasure cannot be undone/ }).check();
+  await carryOut.getByRole("button", { name: "Erase now" }).click();
+  await expect(carryOut.getByRole("alert")).toContainText("An agent is on a call with this customer");
+  await page.bringToFront();
+  await page.getByLabel("Disposition").selectOption("resolved");
+  await page.getByLabel("Summary").fill("Customer asked us to delete their data; logged for a supervisor.");
+  await page.getByRole("button", { name: "End call" }).click();
+  await expect(page.getByText(/Call ended after/)).toBeVisible();
+
+  await sv.bringToFront();
   await carryOut.getByRole("checkbox", { name: /Erasure cannot be undone/ }).check();
   await carryOut.getByRole("button", { name: "Erase now" }).click();
   await expect(sv.getByText("Completed").first()).toBeVisible();

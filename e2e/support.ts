@@ -17,3 +17,13 @@ export async function customerId(request: APIRequestContext, ref: string): Promi
   expect(response.status()).toBe(200);
   return (await response.json()).id;
 }
+
+/** The newest dev-mailbox message to `recipient` whose text matches, waiting for the outbox worker. */
+export async function messageTo(mailbox: Page, recipient: string, containing: RegExp): Promise<string> {
+  const message = mailbox.getByRole("article").filter({ hasText: recipient }).filter({ hasText: containing }).first();
+  await expect(async () => {
+    await mailbox.reload();
+    await expect(message).toBeVisible({ timeout: 1_000 });
+  }).toPass({ timeout: 25_000 });
+  return (await message.textContent()) ?? "";
+}

@@ -1,7 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { queryRows, type Db } from "@/db/client";
+import type { Db } from "@/db/client";
 import { outboxMessages } from "@/db/schema";
+import { everyTableAsText } from "@/db/testing/every-column";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { endCall } from "@/lib/interactions/interactions";
 import { isSealed, unseal } from "@/lib/notifications/sealed";
@@ -32,29 +33,13 @@ function hits(text: string, { codeAsToken = false } = {}): string[] {
   return found;
 }
 
-/** Every column of every table, cast to text, generated from information_schema. */
+/** Every column of every table as text, each searched for the numbers (and the code, strictly where card data could land). */
 async function searchDatabase(db: Db): Promise<{ table: string; found: string[] }[]> {
-  const columns = await queryRows<{ table_schema: string; table_name: string; column_name: string }>(
-    db,
-    sql`select table_schema, table_name, column_name from information_schema.columns
-        where table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg_toast%'
-        order by table_schema, table_name, ordinal_position`,
-  );
-  const tables = new Map<string, string[]>();
-  for (const c of columns) {
-    const key = `"${c.table_schema}"."${c.table_name}"`;
-    tables.set(key, [...(tables.get(key) ?? []), `"${c.column_name.replaceAll('"', '""')}"::text`]);
-  }
-  const results: { table: string; found: string[] }[] = [];
-  for (const [table, cols] of tables) {
-    const rows = await queryRows<{ row: string | null }>(db, sql.raw(`select concat_ws(' | ', ${cols.join(", ")}) as row from ${table}`));
-    const text = rows.map((r) => r.row ?? "").join("\n");
+  return (await everyTableAsText(db)).map(({ table, text }) => {
     // Payment and audit rows are held to the stricter test: not even the code alone.
     const strict = /payment|vault|recording|audit|outbox|interaction/.test(table);
-    const found = hits(text, { codeAsToken: strict });
-    results.push({ table, found });
-  }
-  return results;
+    return { table, found: hits(text, { codeAsToken: strict }) };
+  });
 }
 
 describe("card data leak search", () => {

@@ -21,6 +21,7 @@ import {
   type PrivacyRequest,
 } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
+import { everyTableAsText } from "@/db/testing/every-column";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { systemActor, type StaffActor } from "@/lib/actor";
 import { recordCallConsent } from "@/lib/consent/capture";
@@ -69,27 +70,11 @@ const needlesOf = (p: Person): { label: string; re: RegExp }[] => [
   ...p.phones.flatMap((phone) => [{ label: `phone ${phone}`, re: new RegExp(escape(phone)) }]),
 ];
 
-/** Every column of every table, cast to text, generated from information_schema (as card-data-leak.test.ts does). */
+/** The tables in which any of the needles is found, every column of every table searched. */
 async function searchDatabase(db: Db, needles: { label: string; re: RegExp }[]): Promise<{ table: string; found: string[] }[]> {
-  const columns = await queryRows<{ table_schema: string; table_name: string; column_name: string }>(
-    db,
-    sql`select table_schema, table_name, column_name from information_schema.columns
-        where table_schema not in ('pg_catalog', 'information_schema') and table_schema not like 'pg_toast%'
-        order by table_schema, table_name, ordinal_position`,
-  );
-  const tables = new Map<string, string[]>();
-  for (const c of columns) {
-    const key = `"${c.table_schema}"."${c.table_name}"`;
-    tables.set(key, [...(tables.get(key) ?? []), `"${c.column_name.replaceAll('"', '""')}"::text`]);
-  }
-  const results: { table: string; found: string[] }[] = [];
-  for (const [table, cols] of tables) {
-    const rows = await queryRows<{ row: string | null }>(db, sql.raw(`select concat_ws(' | ', ${cols.join(", ")}) as row from ${table}`));
-    const text = rows.map((r) => r.row ?? "").join("\n");
-    const found = needles.filter((n) => n.re.test(text)).map((n) => n.label);
-    if (found.length) results.push({ table, found });
-  }
-  return results;
+  return (await everyTableAsText(db))
+    .map(({ table, text }) => ({ table, found: needles.filter((n) => n.re.test(text)).map((n) => n.label) }))
+    .filter((r) => r.found.length > 0);
 }
 
 describe("erasure", () => {
