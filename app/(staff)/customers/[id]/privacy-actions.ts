@@ -23,7 +23,7 @@ export const logPrivacyRequestAction = staffAction({ roles: CALL_HANDLERS, schem
         : request.status === "identity_pending"
           ? `“I've logged your ${what} today. Before we act on it we need to confirm it's you; we'll only use information we already hold. We will respond by ${dayWords(request.dueAt, request.regime, true)}, free of charge.”`
           : `“I've logged your ${what} today. We will respond by ${dayWords(request.dueAt, request.regime, true)}, free of charge, and you'll get a confirmation by message.”`;
-    return { message: request.status === "completed" ? "Recorded and applied." : `Logged: due ${dayWords(request.dueAt, request.regime, true)}.`, script, status: request.status };
+    return { message: request.status === "completed" ? "Recorded and applied." : `Logged: due ${dayWords(request.dueAt, request.regime, true)}.`, script, status: request.status, type: request.type };
   } finally {
     revalidatePath("/customers/[id]", "page");
   }

@@ -83,7 +83,7 @@ function LogRequestForm({ call, strongVerified, types }: { call: InCall; strongV
   const e = form.fieldErrors;
   return (
     <form {...form.formProps} className="space-y-3" aria-label="Log a privacy request">
-      <FormMessage error={form.formError} success={form.data ? <ReadBack message={form.data.message} script={form.data.script} /> : null} />
+      <FormMessage error={form.formError} success={form.data ? <ReadBack message={form.data.message} script={form.data.script} rectification={form.data.type === "rectification" && form.data.status === "open"} /> : null} />
       <input type="hidden" name="interactionId" value={call.interactionId} />
       <input type="hidden" name="customerId" value={call.customerId} />
       <div className="grid gap-3 md:grid-cols-2">
@@ -108,10 +108,20 @@ function LogRequestForm({ call, strongVerified, types }: { call: InCall; strongV
   );
 }
 
-function ReadBack({ message, script }: { message: string; script: string }) {
+/** Rectification (B8): the correction is made now, in the same call, with the profile form. */
+function ReadBack({ message, script, rectification }: { message: string; script: string; rectification: boolean }) {
   return (
     <span>
       {message} <strong>Read to the customer:</strong> {script}
+      {rectification ? (
+        <>
+          {" "}
+          <a href="#update-details" className="font-semibold underline">
+            Correct their details now
+          </a>
+          .
+        </>
+      ) : null}
     </span>
   );
 }
