@@ -26,7 +26,7 @@ import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/tes
 import { systemActor, type StaffActor } from "@/lib/actor";
 import { recordCallConsent } from "@/lib/consent/capture";
 import { checkConsent } from "@/lib/consent/check";
-import { reportDispute } from "@/lib/consent/disputes";
+import { closeConsentDispute, reportDispute } from "@/lib/consent/disputes";
 import { contactPointHash } from "@/lib/consent/hashing";
 import { DISPUTE_LINK_TTL_MS, signLink } from "@/lib/consent/links";
 import { recordExternalConsent } from "@/lib/consent/record";
@@ -44,9 +44,10 @@ import { customerByRef, verifyStrongly } from "@/lib/payments/testing";
 import { updateMarketingPreferences } from "@/lib/preferences/preferences";
 import { applyDueSubscriptionChanges } from "@/lib/subscriptions/subscriptions";
 import { registerWebhookEndpoint } from "@/lib/webhooks/webhooks";
-import { carryOutErasure, erasurePlan } from "./erasure";
-import { assignRequest } from "./queue";
-import { logPrivacyRequest } from "./requests";
+import { CLEARED, carryOutErasure, erasurePlan } from "./erasure";
+import { buildAccessPackage, reviewAndReleasePackage } from "./access-package";
+import { assignRequest, completeRequest, confirmIdentity, extendRequest, rejectRequest } from "./queue";
+import { createPrivacyRequest, logPrivacyRequest } from "./requests";
 import { endOfFinancialYear, retentionFor } from "./retention";
 
 /**
@@ -127,6 +128,9 @@ describe("erasure", () => {
     await endCall(t.db, agent, { interactionId: first.id, disposition: "resolved", summary: `${RAJ.name} called from ${RAJ.national} about tariffs; agreed to marketing by email and text.` });
     const token = signLink({ purpose: "dispute", tenantId: acme, ids: [first.id], expiresAt: new Date(Date.now() + DISPUTE_LINK_TTL_MS) });
     await reportDispute(t.db, token, { ip: "198.51.100.23", userAgent: "Mozilla/5.0 (Raj's phone)" });
+    // A supervisor's note naming him by his first name only, which no search for "Raj Patel" finds.
+    const [dispute] = await queryRows<{ id: string }>(t.db, sql`select id from consent_disputes where customer_id = ${raj.id}`);
+    await closeConsentDispute(t.db, supervisor, { disputeId: dispute!.id, note: "Spoke to Raj: the web consent was his son's, on Raj's laptop." });
     await recordExternalConsent(t.db, systemActor("acme web form"), acme, {
       customer: RAJ.ref,
       purpose: "profiling",
@@ -188,20 +192,26 @@ describe("erasure", () => {
       expect(erase).toMatch(/recorded with \d+ consent choices/);
       expect(erase).toContain("The IP address of 1 report");
       expect(erase).toContain("holder name and billing address of 2 payment methods");
+      // The package's review note and the dispute's note are typed text, cleared whole; the recordings' references are kept.
+      expect(erase).toContain("What staff wrote on 2 kept records (notes, reasons, outcomes, how identity was confirmed): cleared whole");
+      expect(erase).toMatch(/The caller number and the notes of \d+ calls \(the references of their recordings are kept: see below\)/);
       expect(erase).toContain("The subscription ends now");
       expect(erase).not.toMatch(/raj|patel|example|7723/i);
       expect(plan.keep.map((k) => k.what)).toEqual([
         expect.stringMatching(/^Billing records/),
         expect.stringMatching(/^The record of the privacy requests/),
         expect.stringMatching(/^The record of consent choices/),
+        expect.stringMatching(/^The references of the call recordings \(not the recordings: the brand's call recorder holds them/),
         expect.stringMatching(/^A scrambled \(hashed\) form/),
         expect.stringMatching(/^The audit trail/),
       ]);
       expect(plan.keep[0]!.basis).toContain("Companies Act 2006 s.388");
       expect(plan.keep[1]!.basis).toContain("UK GDPR Art. 5(2)");
       expect(plan.keep[2]!.basis).toContain("Limitation Act 1980");
-      expect(plan.keep[3]!.deleteAfter).toBeNull();
-      for (const k of [plan.keep[0]!, plan.keep[1]!, plan.keep[2]!, plan.keep[4]!]) expect(k.deleteAfter).toMatch(/^\d{4}-\d\d-\d\dT/);
+      // The recordings' references go with the consents they evidence.
+      expect(plan.keep[3]!.deleteAfter).toBe(plan.keep[2]!.deleteAfter);
+      expect(plan.keep[4]!.deleteAfter).toBeNull();
+      for (const k of [plan.keep[0]!, plan.keep[1]!, plan.keep[2]!, plan.keep[5]!]) expect(k.deleteAfter).toMatch(/^\d{4}-\d\d-\d\dT/);
     });
 
     it("refuses an agent, a stale version, a request of another type and one whose identity is still pending, changing nothing", async () => {
@@ -220,7 +230,11 @@ describe("erasure", () => {
       await expect(attempt).rejects.toThrow("Confirm the requester's identity first");
       // While an agent is on the line with the customer, the record is not emptied under them.
       const onCall = await startCall(t.db, agent, { customerId: raj.id });
-      await expect(carryOutErasure(t.db, supervisor, { requestId: request.id, version: request.version })).rejects.toThrow("An agent is on a call with this customer");
+      // Named, with when the call started: only that agent can end it.
+      const started = `${onCall.startedAt.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+      await expect(carryOutErasure(t.db, supervisor, { requestId: request.id, version: request.version })).rejects.toThrow(
+        `An agent is on a call with this customer: Alex Agent, since ${started}. Erase once the call has ended; only Alex Agent can end it, so ask them if it was left open.`,
+      );
       await endCall(t.db, agent, { interactionId: onCall.id, disposition: "resolved", summary: "Call back later." });
 
       expect(await requestRow(request.id)).toEqual(request);
@@ -246,7 +260,7 @@ describe("erasure", () => {
       expect(done).toMatchObject({ status: "completed", version: request.version + 1, completedBy: supervisor.id, customerWords: null });
       expect(done.resolution).toMatch(/^Personal data erased \(customer record, .*\)\. Kept, restricted to their purpose: billing records until \d{4}-\d\d-\d\d; privacy requests until/);
       expect(done.kept).toEqual((await erasurePlan(t.db, supervisor, request.id)).keep);
-      expect(done.kept!.map((k) => k.what)).toHaveLength(5);
+      expect(done.kept!.map((k) => k.what)).toHaveLength(6);
       expect(evidenceBefore).toBeGreaterThan(0);
     });
 
@@ -273,7 +287,12 @@ describe("erasure", () => {
       const [dispute] = await queryRows<{ ip: string | null }>(t.db, sql`select ip from consent_disputes where customer_id = ${raj.id}`);
       expect(dispute!.ip).toBeNull();
       const [pkg] = await t.db.select().from(accessPackages).where(eq(accessPackages.customerId, raj.id));
-      expect(pkg).toMatchObject({ contents: null, droppedAt: expect.any(Date), reviewNote: "Checked: only [erased]'s own data" });
+      expect(pkg).toMatchObject({ contents: null, droppedAt: expect.any(Date), reviewNote: CLEARED });
+      const [closedDispute] = await queryRows<{ closing_note: string | null }>(t.db, sql`select closing_note from consent_disputes where customer_id = ${raj.id}`);
+      expect(closedDispute!.closing_note).toBe(CLEARED);
+      // The recordings' references stay on the calls, as evidence of what was agreed on them.
+      const refs = await queryRows<{ recording_ref: string | null }>(t.db, sql`select recording_ref from interactions where customer_id = ${raj.id} order by started_at`);
+      expect(refs.map((r) => r.recording_ref)).toEqual(expect.arrayContaining(["REC-ERASE-0001", "REC-ERASE-0002"]));
     });
 
     it("keeps the ledger whole, without the evidence, and it still verifies", async () => {
@@ -307,7 +326,7 @@ describe("erasure", () => {
     it("writes a retention hold for each kept category, with its basis and deletion date", async () => {
       const holds = await t.db.select().from(retentionHolds).where(eq(retentionHolds.customerId, raj.id));
       const by = new Map(holds.map((h) => [h.category, h]));
-      expect([...by.keys()].sort()).toEqual(["audit_trail", "billing_records", "consent_ledger", "privacy_requests", "suppression_list"]);
+      expect([...by.keys()].sort()).toEqual(["audit_trail", "billing_records", "call_recordings", "consent_ledger", "privacy_requests", "suppression_list"]);
       for (const h of holds) expect(h).toMatchObject({ tenantId: acme, requestId: request.id, basis: expect.any(String), description: expect.any(String) });
       const at = done.completedAt!;
       // UK: 6 years after the end of the financial year (31 March) in which the final credit fell.
@@ -315,11 +334,12 @@ describe("erasure", () => {
       expect(by.get("billing_records")!.deleteAfter).toEqual(new Date(Date.UTC(yearEnd.getUTCFullYear() + 6, 2, 31, 23, 59, 59, 999)));
       expect(by.get("privacy_requests")!.deleteAfter!.getTime()).toBe(new Date(at).setUTCMonth(at.getUTCMonth() + 24));
       expect(by.get("consent_ledger")!.deleteAfter!.getTime()).toBe(new Date(at).setUTCFullYear(at.getUTCFullYear() + 6));
+      expect(by.get("call_recordings")!.deleteAfter).toEqual(by.get("consent_ledger")!.deleteAfter);
       expect(by.get("audit_trail")!.deleteAfter).toEqual(by.get("billing_records")!.deleteAfter);
       expect(by.get("suppression_list")!.deleteAfter).toBeNull();
       expect(done.kept).toEqual(holds.filter(Boolean).sort((a, b) => ORDER.indexOf(a.category) - ORDER.indexOf(b.category)).map((h) => ({ what: h.description, basis: h.basis, deleteAfter: h.deleteAfter?.toISOString() ?? null })));
     });
-    const ORDER = ["billing_records", "privacy_requests", "consent_ledger", "suppression_list", "audit_trail"];
+    const ORDER = ["billing_records", "privacy_requests", "consent_ledger", "call_recordings", "suppression_list", "audit_trail"];
 
     it("suppresses each email and phone the customer has had, as a tenant-keyed hash", async () => {
       const entries = await t.db.select().from(suppressionEntries).where(eq(suppressionEntries.tenantId, acme));
@@ -344,12 +364,12 @@ describe("erasure", () => {
       expect(event).toMatchObject({ actorId: supervisor.id, customerId: raj.id, reason: `privacy request ${request.id}`, before: { status: "active" } });
       expect(event!.after).toMatchObject({
         status: "erased",
-        erased: expect.objectContaining({ contactPoints: 3, securitySettings: 1, preferences: 1, paymentMethods: 2, subscriptionsCancelled: 1, accessPackages: 1, disputeIps: 1 }),
+        erased: expect.objectContaining({ contactPoints: 3, securitySettings: 1, preferences: 1, paymentMethods: 2, subscriptionsCancelled: 1, accessPackages: 1, disputeIps: 1, staffNotes: 2 }),
         suppressed: 3,
         customerTold: "email",
       });
       const [step] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, "privacy_request.erasure_carried_out"), eq(auditEvents.entityId, request.id)));
-      expect(step!.after).toMatchObject({ status: "completed", kept: ["billing_records", "privacy_requests", "consent_ledger", "suppression_list", "audit_trail"] });
+      expect(step!.after).toMatchObject({ status: "completed", kept: ["billing_records", "privacy_requests", "consent_ledger", "call_recordings", "suppression_list", "audit_trail"], requestsClosed: [] });
     });
 
     it("tells the customer what was kept through a sealed notice whose recipient is sealed too, and still no table holds their details after delivery", async () => {
@@ -446,6 +466,122 @@ describe("erasure", () => {
       expect(phones.map((p) => p.valueHash)).toEqual([contactPointHash(globex, PRIYA.phone)]);
       const refused = await putCustomer(t.db, systemActor("globex CRM"), globex, "GLX-9003", { name: "P. Shah", phone: "646-555-0123" }).catch((e: unknown) => e);
       expect((refused as ValidationError).fieldErrors).toEqual([{ path: "phone", message: expect.stringContaining("was erased") }]);
+    });
+  });
+
+  describe("what staff typed, and the customer's other requests (Siobhán O'Brien)", () => {
+    const S = { ref: "ACME-0003", email: "siobhan.obrien@example.ie", national: "07400 123789", dob: "1977-11-02", postcode: "BT1 3NQ", street: "45 Harbour Road" };
+    /** What a supervisor might type that no search for the customer's details would find: her first name alone, the surname with a curly apostrophe, her date of birth, postcode and street. */
+    const needles = [
+      { label: "first name", re: /Siobh[aá]n/i },
+      { label: "surname", re: /O['’]Brien/i },
+      { label: "email", re: /siobhan\.obrien@example\.ie/i },
+      { label: "phone", re: /(\+44\s?|0)7400\s?123\s?789/ },
+      { label: "date of birth", re: /1977-11-02/ },
+      { label: "postcode", re: /BT1 3NQ/i },
+      { label: "street", re: /45 Harbour Road/i },
+    ];
+    let siobhan: Customer;
+    let erasure: PrivacyRequest;
+    let done: PrivacyRequest;
+    let stillOpen: PrivacyRequest[];
+    const ofSiobhan = () => t.db.select().from(privacyRequests).where(eq(privacyRequests.customerId, siobhan.id));
+
+    beforeAll(async () => {
+      siobhan = await customerByRef(t.db, "acme", S.ref);
+      const { tenantId } = siobhan;
+      const call = await verifiedCall(siobhan, S.dob, "REC-ERASE-0003");
+      const rectification = await logPrivacyRequest(t.db, agent, { interactionId: call.id, customerId: siobhan.id, type: "rectification", customerWords: "My surname is misspelt" });
+      await endCall(t.db, agent, { interactionId: call.id, disposition: "resolved", summary: "Rectification logged." });
+      await completeRequest(t.db, supervisor, { requestId: rectification.id, version: rectification.version, resolution: `Corrected the surname of Siobhán O’Brien; confirmation sent to ${S.email}` });
+
+      // An access request answered (its review note typed), then a second one extended and still open.
+      const first = await createPrivacyRequest(t.db, supervisor, tenantId, { customer: S.ref, type: "access", channel: "email" });
+      const firstOpen = await confirmIdentity(t.db, supervisor, { requestId: first.id, version: first.version, method: `Called back on ${S.national}; Siobhán confirmed DOB ${S.dob} and postcode ${S.postcode}` });
+      await buildAccessPackage(t.db, supervisor, { requestId: first.id, version: firstOpen.version });
+      const built = (await t.db.select().from(privacyRequests).where(eq(privacyRequests.id, first.id)))[0]!;
+      await reviewAndReleasePackage(t.db, supervisor, { requestId: first.id, version: built.version, reviewNote: `Siobhán's call notes name her neighbour at ${S.street}: redacted`, thirdPartyDataReviewed: true });
+      const second = await createPrivacyRequest(t.db, supervisor, tenantId, { customer: S.ref, type: "access", channel: "email" });
+      const secondOpen = await confirmIdentity(t.db, supervisor, { requestId: second.id, version: second.version, method: "Email from the address on file, signed Siobhán" });
+      const extended = await extendRequest(t.db, supervisor, { requestId: second.id, version: secondOpen.version, reason: `Siobhán's records at ${S.street} span two accounts` });
+
+      // A portability request refused, and a rectification still waiting for identity.
+      const portability = await createPrivacyRequest(t.db, supervisor, tenantId, { customer: S.ref, type: "portability", channel: "post" });
+      const portabilityOpen = await confirmIdentity(t.db, supervisor, { requestId: portability.id, version: portability.version, method: "Letter signed Siobhán O’Brien, address matches" });
+      await rejectRequest(t.db, supervisor, { requestId: portability.id, version: portabilityOpen.version, ground: "excessive", reason: `Siobhán (born ${S.dob}) was sent the same data last week` });
+      const pending = await createPrivacyRequest(t.db, supervisor, tenantId, { customer: S.ref, type: "rectification", channel: "web" });
+      stillOpen = [extended, pending];
+
+      const asked = await createPrivacyRequest(t.db, supervisor, tenantId, { customer: S.ref, type: "erasure", channel: "email" });
+      erasure = await confirmIdentity(t.db, supervisor, { requestId: asked.id, version: asked.version, method: `Email from ${S.email}, signed Siobhán` });
+    });
+
+    it("finds the typed text before the erasure (so the search below cannot pass by finding nothing)", async () => {
+      const requests = (await everyTableAsText(t.db)).find((r) => r.table === '"public"."privacy_requests"')!.text;
+      for (const n of needles.filter((n) => n.label !== "street")) expect(requests, n.label).toMatch(n.re);
+      const packages = (await everyTableAsText(t.db)).find((r) => r.table === '"public"."access_packages"')!.text;
+      expect(packages).toMatch(/45 Harbour Road/);
+    });
+
+    it("tells the supervisor that the typed text is cleared and the other open requests closed", async () => {
+      const erase = (await erasurePlan(t.db, supervisor, erasure.id)).erase.join("\n");
+      expect(erase).toContain("The customer's 2 other open requests (access, rectification) are closed as completed by this erasure: nothing is left to act on");
+      expect(erase).toMatch(/What staff wrote on \d+ kept records .*: cleared whole/);
+    });
+
+    it("clears what staff typed on the kept requests and package whole, keeping the dates, type, channel, outcome and the ground of a refusal", async () => {
+      done = await carryOutErasure(t.db, supervisor, { requestId: erasure.id, version: erasure.version });
+      const requests = await ofSiobhan();
+      expect(requests).toHaveLength(6);
+      for (const r of requests) {
+        expect(r.customerWords).toBeNull();
+        for (const typed of [r.identityMethod, r.extensionReason, r.rejectionResponse]) expect([null, CLEARED]).toContain(typed);
+        expect(r).toMatchObject({ receivedAt: expect.any(Date), channel: expect.any(String), completedAt: expect.any(Date) });
+      }
+      const byType = (type: string, status: string) => requests.find((r) => r.type === type && r.status === status)!;
+      expect(byType("portability", "rejected")).toMatchObject({ rejectionReason: "excessive", rejectionResponse: CLEARED, identityMethod: CLEARED });
+      expect(requests.find((r) => r.id === stillOpen[0]!.id)).toMatchObject({ extensionReason: CLEARED, extendedAt: expect.any(Date) });
+      expect(requests.filter((r) => r.type === "rectification" && r.id !== stillOpen[1]!.id).map((r) => r.resolution)).toEqual([CLEARED]);
+      expect(done.resolution).toMatch(/^Personal data erased/);
+      expect(done.identityMethod).toBe(CLEARED);
+      const packages = await t.db.select().from(accessPackages).where(eq(accessPackages.customerId, siobhan.id));
+      expect(packages.map((p) => p.reviewNote)).toEqual([CLEARED]);
+    });
+
+    it("leaves none of it in any table (the audit trail and webhook bodies aside: no typed text is written there)", async () => {
+      const hits = [];
+      for (const { table, text } of await everyTableAsText(t.db)) {
+        if (table === '"public"."audit_events"' || table === '"public"."outbox_messages"') continue;
+        for (const n of needles) if (n.re.test(text)) hits.push(`${table}: ${n.label}`);
+      }
+      const messages = await queryRows<{ row: string }>(t.db, sql`select concat_ws(' | ', recipient, subject, body, last_error) as row from outbox_messages where channel <> 'webhook'`);
+      for (const n of needles) if (messages.some((m) => n.re.test(m.row))) hits.push(`outbox_messages (to customers): ${n.label}`);
+      expect(hits).toEqual([]);
+    });
+
+    it("closes the customer's other open requests in the same step, audited and announced", async () => {
+      const requests = await ofSiobhan();
+      for (const open of stillOpen) {
+        const closed = requests.find((r) => r.id === open.id)!;
+        expect(closed).toMatchObject({
+          status: "completed",
+          resolution: `Closed by the erasure of the customer's personal data (erasure request ${erasure.id}): nothing is left to act on.`,
+          completedAt: done.completedAt,
+          completedBy: supervisor.id,
+          version: open.version + 1,
+        });
+        const [audit] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, open.id), eq(auditEvents.action, "privacy_request.closed_by_erasure")));
+        expect(audit).toMatchObject({ actorId: supervisor.id, customerId: siobhan.id, before: { status: open.status }, after: { status: "completed", erasureRequestId: erasure.id } });
+        const hooks = await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.channel, "webhook"), eq(outboxMessages.template, "privacy_request.updated")));
+        const announced = hooks.map((h) => JSON.parse(h.body!).data).filter((d: { id: string }) => d.id === open.id);
+        // Only the closing can have announced it completed.
+        expect(announced).toContainEqual(expect.objectContaining({ customer: S.ref, status: "completed", completedAt: done.completedAt!.toISOString() }));
+      }
+      expect(stillOpen.map((r) => r.status).sort()).toEqual(["identity_pending", "open"]);
+      const [step] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.action, "customer.erased"), eq(auditEvents.entityId, siobhan.id)));
+      expect((step!.after as { requestsClosed: string[] }).requestsClosed.sort()).toEqual(stillOpen.map((r) => r.id).sort());
+      // Nothing of the customer is left in the supervisors' queue.
+      expect(requests.filter((r) => ["identity_pending", "open", "in_progress", "awaiting_release"].includes(r.status))).toEqual([]);
     });
   });
 });

@@ -1,5 +1,4 @@
-import { and, eq, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
-import { parsePhoneNumberFromString } from "libphonenumber-js/max";
+import { and, asc, eq, inArray, isNotNull, isNull, ne, or, sql } from "drizzle-orm";
 import type { AnyPgColumn } from "drizzle-orm/pg-core";
 import { z } from "zod";
 import type { Db } from "@/db/client";
@@ -19,6 +18,7 @@ import {
   paymentMethods,
   privacyRequests,
   retentionHolds,
+  staffUsers,
   subscriptionChanges,
   subscriptions,
   tenants,
@@ -41,7 +41,8 @@ import { endSubscriptionNow } from "@/lib/subscriptions/subscriptions";
 import { emitWebhook } from "@/lib/webhooks/webhooks";
 import { erasureCompleted } from "./messages";
 import { mustBeActive, requestOf, requestStep } from "./queue";
-import { auditTrailRetention, retentionFor, type RetentionCategory, type RetentionDecision } from "./retention";
+import { announce, isActive } from "./requests";
+import { auditTrailRetention, callRecordingRetention, retentionFor, type RetentionCategory, type RetentionDecision } from "./retention";
 import { suppressContactPoints } from "./suppression";
 
 /*
@@ -60,8 +61,12 @@ import { suppressContactPoints } from "./suppression";
  */
 
 export const ERASED_NAME = "Erased customer";
-const CLEARED = "[cleared at the customer's erasure]";
-const REDACTED = "[erased]";
+/**
+ * What replaces text a person typed into a record that is kept (a supervisor's note, a reason, a
+ * resolution): such text may name the customer in any form (a first name, a nickname, a street, a
+ * date of birth), which no search for their details can be sure to find, so it goes whole.
+ */
+export const CLEARED = "[cleared at the customer's erasure]";
 
 export const carryOutErasureSchema = z.object({
   requestId: z.uuid("Unknown request"),
@@ -83,12 +88,18 @@ type Survey = {
   security: boolean;
   preferences: boolean;
   interactionIds: string[];
+  /** The references of the calls' recordings: the recordings themselves are in the brand's call recorder. */
+  recordingRefs: string[];
   consentEvents: number;
   evidence: number;
   disputesWithIp: number;
   messageIds: string[];
   accessPackages: number;
   requestsWithWords: number;
+  /** Kept records holding text staff typed (a note, a reason, a resolution), cleared whole. */
+  staffNotes: number;
+  /** The customer's other requests still being worked: nothing will be left to act on. */
+  otherOpenRequests: Pick<PrivacyRequest, "id" | "type">[];
   paymentMethods: PaymentMethod[];
   subscriptions: Subscription[];
   lastChargeAt: Date | null;
@@ -96,8 +107,8 @@ type Survey = {
 
 const count = sql<number>`count(*)::int`;
 
-/** Everything held about the customer, read (and, for what erasure changes, locked) in `tx`. */
-async function survey(tx: Db, customer: Customer, lock: boolean): Promise<Survey> {
+/** Everything held about the customer, read (and, for what erasure changes, locked) in `tx`, for the erasure request `requestId`. */
+async function survey(tx: Db, customer: Customer, requestId: string, lock: boolean): Promise<Survey> {
   const { tenantId, id: customerId } = customer;
   const [tenant] = await tx.select({ name: tenants.name, rulePacks: tenants.rulePacks, defaultCountry: tenants.defaultCountry }).from(tenants).where(eq(tenants.id, tenantId));
   const history = await tx.select().from(contactPointHistory).where(and(eq(contactPointHistory.tenantId, tenantId), eq(contactPointHistory.customerId, customerId)));
@@ -105,7 +116,11 @@ async function survey(tx: Db, customer: Customer, lock: boolean): Promise<Survey
   const phones = distinct([customer.phone, ...history.filter((h) => h.kind === "phone").map((h) => h.value)].map((p) => (p ? (toE164(p, tenant!.defaultCountry) ?? p.trim()) : null)));
   const [security] = await tx.select({ n: count }).from(customerSecurity).where(and(eq(customerSecurity.tenantId, tenantId), eq(customerSecurity.customerId, customerId)));
   const [preferences] = await tx.select({ n: count }).from(customerPreferences).where(and(eq(customerPreferences.tenantId, tenantId), eq(customerPreferences.customerId, customerId)));
-  const calls = await tx.select({ id: interactions.id }).from(interactions).where(and(eq(interactions.tenantId, tenantId), eq(interactions.customerId, customerId)));
+  const calls = await tx
+    .select({ id: interactions.id, recordingRef: interactions.recordingRef })
+    .from(interactions)
+    .where(and(eq(interactions.tenantId, tenantId), eq(interactions.customerId, customerId)))
+    .orderBy(asc(interactions.startedAt));
   const interactionIds = calls.map((c) => c.id);
   const eventsOfCustomer = tx.select({ id: consentEvents.id }).from(consentEvents).where(and(eq(consentEvents.tenantId, tenantId), eq(consentEvents.customerId, customerId)));
   const [events] = await tx.select({ n: count }).from(consentEvents).where(and(eq(consentEvents.tenantId, tenantId), eq(consentEvents.customerId, customerId)));
@@ -123,6 +138,13 @@ async function survey(tx: Db, customer: Customer, lock: boolean): Promise<Survey
     );
   const [packages] = await tx.select({ n: count }).from(accessPackages).where(and(eq(accessPackages.tenantId, tenantId), eq(accessPackages.customerId, customerId), isNotNull(accessPackages.contents)));
   const [words] = await tx.select({ n: count }).from(privacyRequests).where(and(eq(privacyRequests.tenantId, tenantId), eq(privacyRequests.customerId, customerId), isNotNull(privacyRequests.customerWords)));
+  const notes = await staffNotesOf(tx, tenantId, customerId);
+  const othersQuery = tx
+    .select({ id: privacyRequests.id, type: privacyRequests.type, status: privacyRequests.status })
+    .from(privacyRequests)
+    .where(and(eq(privacyRequests.tenantId, tenantId), eq(privacyRequests.customerId, customerId), ne(privacyRequests.id, requestId)))
+    .orderBy(asc(privacyRequests.receivedAt));
+  const others = (lock ? await othersQuery.for("update") : await othersQuery).filter((r) => isActive(r.status));
   const methodsQuery = tx.select().from(paymentMethods).where(and(eq(paymentMethods.tenantId, tenantId), eq(paymentMethods.customerId, customerId)));
   const subscriptionsQuery = tx.select().from(subscriptions).where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.customerId, customerId)));
   // Locked so that the renewal sweep or an agent's change cannot move them while they are ended and masked.
@@ -142,16 +164,52 @@ async function survey(tx: Db, customer: Customer, lock: boolean): Promise<Survey
     security: (security?.n ?? 0) > 0,
     preferences: (preferences?.n ?? 0) > 0,
     interactionIds,
+    recordingRefs: distinct(calls.map((c) => c.recordingRef)),
     consentEvents: events?.n ?? 0,
     evidence: evidence?.n ?? 0,
     disputesWithIp: disputes?.n ?? 0,
     messageIds: messages.map((m) => m.id),
     accessPackages: packages?.n ?? 0,
     requestsWithWords: words?.n ?? 0,
+    staffNotes: notes,
+    otherOpenRequests: others.map(({ id, type }) => ({ id, type })),
     paymentMethods: methods,
     subscriptions: subs,
     lastChargeAt: billingDates.length ? new Date(Math.max(...billingDates.map((d) => d.getTime()))) : null,
   };
+}
+
+/** Where staff type text into records of the customer that erasure keeps: the typed column, and what marks a row as holding such text. */
+function typedTextColumns(tenantId: string, customerId: string) {
+  const of = (t: { tenantId: AnyPgColumn; customerId: AnyPgColumn }) => and(eq(t.tenantId, tenantId), eq(t.customerId, customerId));
+  return {
+    requests: and(
+      of(privacyRequests),
+      or(isNotNull(privacyRequests.identityMethod), isNotNull(privacyRequests.extensionReason), isNotNull(privacyRequests.rejectionReason), isNotNull(privacyRequests.rejectionResponse), isNotNull(privacyRequests.resolution)),
+    ),
+    packages: and(of(accessPackages), isNotNull(accessPackages.reviewNote)),
+    disputes: and(of(consentDisputes), isNotNull(consentDisputes.closingNote)),
+    alerts: and(of(verificationAlerts), isNotNull(verificationAlerts.closingNote)),
+    // "erasure" is the reason erasure itself writes: not typed.
+    subscriptions: and(of(subscriptions), isNotNull(subscriptions.statusReason), ne(subscriptions.statusReason, "erasure")),
+    changes: and(of(subscriptionChanges), isNotNull(subscriptionChanges.reason), ne(subscriptionChanges.reason, "erasure")),
+  };
+}
+
+async function staffNotesOf(tx: Db, tenantId: string, customerId: string): Promise<number> {
+  const where = typedTextColumns(tenantId, customerId);
+  let n = 0;
+  for (const query of [
+    () => tx.select({ n: count }).from(privacyRequests).where(where.requests),
+    () => tx.select({ n: count }).from(accessPackages).where(where.packages),
+    () => tx.select({ n: count }).from(consentDisputes).where(where.disputes),
+    () => tx.select({ n: count }).from(verificationAlerts).where(where.alerts),
+    () => tx.select({ n: count }).from(subscriptions).where(where.subscriptions),
+    () => tx.select({ n: count }).from(subscriptionChanges).where(where.changes),
+  ]) {
+    n += (await query())[0]?.n ?? 0;
+  }
+  return n;
 }
 
 const distinct = (values: (string | null | undefined)[]) => [...new Set(values.filter((v): v is string => Boolean(v)))];
@@ -166,12 +224,17 @@ function planOf(s: Survey, now: Date): { erase: string[]; keep: RetentionDecisio
   if (s.contactHistory) erase.push(`${plural(s.contactHistory, "earlier or current email address or phone number", "earlier or current email addresses and phone numbers")} (the contact history)`);
   if (s.security) erase.push("The security question and its answer, and the password-reset and two-step settings");
   if (s.preferences) erase.push("The marketing preferences (topics and how often)");
-  if (s.interactionIds.length) erase.push(`The caller number and the notes of ${plural(s.interactionIds.length, "call")}`);
+  if (s.interactionIds.length) erase.push(`The caller number and the notes of ${plural(s.interactionIds.length, "call")}${s.recordingRefs.length ? " (the references of their recordings are kept: see below)" : ""}`);
   if (s.evidence) erase.push(`The words, IP address and browser recorded with ${plural(s.evidence, "consent choice")} (the choices themselves are kept: see below)`);
   if (s.disputesWithIp) erase.push(`The IP address of ${plural(s.disputesWithIp, "report")} that a consent was not the customer's`);
   if (s.messageIds.length) erase.push(`${plural(s.messageIds.length, "message")} to the customer: the address masked, the subject and text removed (any not yet sent are cancelled)`);
   if (s.accessPackages) erase.push(`The files of ${plural(s.accessPackages, "access package")}`);
   if (s.requestsWithWords) erase.push(`What the customer said in ${plural(s.requestsWithWords, "privacy request")} (the requests themselves are kept: see below)`);
+  if (s.staffNotes) erase.push(`What staff wrote on ${plural(s.staffNotes, "kept record")} (notes, reasons, outcomes, how identity was confirmed): cleared whole, since it may name the customer; the dates, types and outcomes stay`);
+  if (s.otherOpenRequests.length) {
+    const types = s.otherOpenRequests.map((r) => r.type.replaceAll("_", " "));
+    erase.push(`${s.otherOpenRequests.length === 1 ? `The customer's open ${types[0]} request is` : `The customer's ${s.otherOpenRequests.length} other open requests (${types.join(", ")}) are`} closed as completed by this erasure: nothing is left to act on`);
+  }
   if (s.paymentMethods.length) erase.push(`The holder name and billing address of ${plural(s.paymentMethods.length, "payment method")}, and their tokens in the payment vault`);
   const live = s.subscriptions.filter(running);
   if (live.length) erase.push(`${live.length === 1 ? "The subscription ends" : `${live.length} subscriptions end`} now: cancelled for the erasure, the unused part credited`);
@@ -184,6 +247,7 @@ function planOf(s: Survey, now: Date): { erase: string[]; keep: RetentionDecisio
   }
   keep.push(retentionFor("privacy_requests", packs, { erasedAt: now }));
   if (s.consentEvents) keep.push(retentionFor("consent_ledger", packs, { erasedAt: now }));
+  if (s.recordingRefs.length) keep.push(callRecordingRetention(packs, { erasedAt: now }));
   if (s.emails.length || s.phones.length) keep.push(retentionFor("suppression_list", packs, { erasedAt: now }));
   keep.push(auditTrailRetention(keep));
   if (refIsContactPoint(s)) keep.push(retentionFor("customer_reference", packs, { erasedAt: now }));
@@ -214,41 +278,21 @@ export async function erasurePlan(db: Db, actor: Actor, requestId: string, now =
   if (request.type !== "erasure") throw new ConflictError("This is not an erasure request.");
   const customer = await customerOfRequest(db, request, false);
   if (customer.status === "erased") return { erase: [], keep: request.kept ?? [] };
-  const plan = planOf(await survey(db, customer, false), now);
+  const plan = planOf(await survey(db, customer, request.id, false), now);
   return { erase: plan.erase, keep: plan.keep.map(asKept) };
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Carrying it out
 
-/**
- * Text a person typed into a record that is kept (a supervisor's note, a reason) could name the
- * customer: each of their name, email addresses and phone numbers (in any spacing, national or
- * international) is replaced where it appears.
- */
-function redactor(s: Survey): (text: string | null) => string | null {
-  const escape = (v: string) => v.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  const digitsPattern = (digits: string) => digits.split("").join("[\\s().-]*");
-  const patterns = [
-    ...(s.customer.name.trim() ? [escape(s.customer.name.trim()).replace(/\s+/g, "\\s+")] : []),
-    ...s.emails.map(escape),
-    ...s.phones.flatMap((p) => {
-      const digits = p.replace(/\D/g, "");
-      const national = parsePhoneNumberFromString(p)?.nationalNumber ?? digits;
-      // Too short to be a number rather than part of any other figure: left alone.
-      return [digits, national].filter((d) => d.length >= 6).map((d) => `(?<!\\d)(?:\\+|0)?[\\s(]*${digitsPattern(d)}(?!\\d)`);
-    }),
-  ];
-  if (patterns.length === 0) return (text) => text;
-  const re = new RegExp(patterns.join("|"), "giu");
-  return (text) => (text === null ? null : text.replace(re, REDACTED));
-}
-
 type Erased = Record<string, number>;
+
+/** The ground of a refusal (B5), the code a rejection reason starts with: what D9 keeps as the basis of the denial. */
+const REFUSAL_GROUNDS = ["manifestly_unfounded", "excessive"] as const;
+const groundOf = (rejectionReason: string) => REFUSAL_GROUNDS.find((g) => rejectionReason === g || rejectionReason.startsWith(`${g}:`)) ?? null;
 
 async function eraseEverywhere(tx: Db, actor: Actor, s: Survey, request: PrivacyRequest, now: Date): Promise<Erased> {
   const { tenantId, id: customerId } = s.customer;
-  const redact = redactor(s);
   const erased: Erased = {};
 
   // Billing first: the subscription ends now (with its change row, as a cancellation is recorded), the
@@ -266,17 +310,15 @@ async function eraseEverywhere(tx: Db, actor: Actor, s: Survey, request: Privacy
       .where(and(eq(paymentMethods.tenantId, tenantId), eq(paymentMethods.id, method.id)));
   }
   erased.paymentMethods = s.paymentMethods.length;
-  for (const sub of s.subscriptions) {
-    if (sub.statusReason && sub.statusReason !== "erasure") await tx.update(subscriptions).set({ statusReason: redact(sub.statusReason) }).where(and(eq(subscriptions.tenantId, tenantId), eq(subscriptions.id, sub.id)));
-  }
-  const reasons = await tx
-    .select({ id: subscriptionChanges.id, reason: subscriptionChanges.reason })
-    .from(subscriptionChanges)
-    .where(and(eq(subscriptionChanges.tenantId, tenantId), eq(subscriptionChanges.customerId, customerId), isNotNull(subscriptionChanges.reason)));
-  for (const r of reasons) {
-    const cleaned = redact(r.reason);
-    if (cleaned !== r.reason) await tx.update(subscriptionChanges).set({ reason: cleaned }).where(and(eq(subscriptionChanges.tenantId, tenantId), eq(subscriptionChanges.id, r.id)));
-  }
+
+  // Text staff typed into the records that are kept goes whole (see CLEARED).
+  const typed = typedTextColumns(tenantId, customerId);
+  await tx.update(subscriptions).set({ statusReason: CLEARED }).where(typed.subscriptions);
+  await tx.update(subscriptionChanges).set({ reason: CLEARED }).where(typed.changes);
+  await tx.update(consentDisputes).set({ closingNote: CLEARED }).where(typed.disputes);
+  await tx.update(verificationAlerts).set({ closingNote: CLEARED }).where(typed.alerts);
+  await tx.update(accessPackages).set({ reviewNote: CLEARED }).where(typed.packages);
+  erased.staffNotes = s.staffNotes;
 
   const ofCustomer = (t: { tenantId: AnyPgColumn; customerId: AnyPgColumn }) => and(eq(t.tenantId, tenantId), eq(t.customerId, customerId));
   erased.contactPoints = (await tx.delete(contactPointHistory).where(ofCustomer(contactPointHistory)).returning({ id: contactPointHistory.id })).length;
@@ -288,13 +330,7 @@ async function eraseEverywhere(tx: Db, actor: Actor, s: Survey, request: Privacy
   // evidence), so it still verifies; the evidence it hashes is what goes.
   const eventsOfCustomer = tx.select({ id: consentEvents.id }).from(consentEvents).where(and(eq(consentEvents.tenantId, tenantId), eq(consentEvents.customerId, customerId)));
   erased.consentEvidence = (await tx.delete(consentEvidence).where(and(eq(consentEvidence.tenantId, tenantId), inArray(consentEvidence.eventId, eventsOfCustomer))).returning({ id: consentEvidence.eventId })).length;
-  const disputes = await tx.select().from(consentDisputes).where(ofCustomer(consentDisputes));
-  for (const d of disputes) {
-    await tx.update(consentDisputes).set({ ip: null, closingNote: redact(d.closingNote) }).where(and(eq(consentDisputes.tenantId, tenantId), eq(consentDisputes.id, d.id)));
-  }
-  erased.disputeIps = disputes.filter((d) => d.ip !== null).length;
-  const alerts = await tx.select({ id: verificationAlerts.id, note: verificationAlerts.closingNote }).from(verificationAlerts).where(and(ofCustomer(verificationAlerts), isNotNull(verificationAlerts.closingNote)));
-  for (const a of alerts) await tx.update(verificationAlerts).set({ closingNote: redact(a.note) }).where(and(eq(verificationAlerts.tenantId, tenantId), eq(verificationAlerts.id, a.id)));
+  erased.disputeIps = (await tx.update(consentDisputes).set({ ip: null }).where(and(ofCustomer(consentDisputes), isNotNull(consentDisputes.ip))).returning({ id: consentDisputes.id })).length;
 
   erased.messages = await scrubMessages(tx, tenantId, s.messageIds);
 
@@ -305,22 +341,22 @@ async function eraseEverywhere(tx: Db, actor: Actor, s: Survey, request: Privacy
       .where(and(ofCustomer(accessPackages), isNotNull(accessPackages.contents)))
       .returning({ id: accessPackages.id })
   ).length;
-  const notes = await tx.select({ id: accessPackages.id, note: accessPackages.reviewNote }).from(accessPackages).where(and(ofCustomer(accessPackages), isNotNull(accessPackages.reviewNote)));
-  for (const n of notes) await tx.update(accessPackages).set({ reviewNote: redact(n.note) }).where(and(eq(accessPackages.tenantId, tenantId), eq(accessPackages.id, n.id)));
 
-  // The requests stay (B9(d), D9): what the customer said goes, and what staff typed loses any name or contact point.
+  // The requests stay (B9(d), D9): their dates, type, channel, verification level, status and (for a
+  // refusal) the ground keep the record of how each was handled; what the customer said and what staff
+  // typed go whole. The reason a request waited for identity is the system's own words, and stays.
   const requests = await tx.select().from(privacyRequests).where(ofCustomer(privacyRequests));
+  const cleared = (text: string | null) => (text === null ? null : CLEARED);
   for (const r of requests) {
     await tx
       .update(privacyRequests)
       .set({
         customerWords: null,
-        identityPendingReason: redact(r.identityPendingReason),
-        identityMethod: redact(r.identityMethod),
-        extensionReason: redact(r.extensionReason),
-        rejectionReason: redact(r.rejectionReason),
-        rejectionResponse: redact(r.rejectionResponse),
-        resolution: redact(r.resolution),
+        identityMethod: cleared(r.identityMethod),
+        extensionReason: cleared(r.extensionReason),
+        rejectionReason: r.rejectionReason === null ? null : (groundOf(r.rejectionReason) ?? CLEARED),
+        rejectionResponse: cleared(r.rejectionResponse),
+        resolution: cleared(r.resolution),
       })
       .where(and(eq(privacyRequests.tenantId, tenantId), eq(privacyRequests.id, r.id)));
   }
@@ -379,6 +415,45 @@ async function scrubMessages(tx: Db, tenantId: string, messageIds: string[]): Pr
   return rows.length;
 }
 
+const utcMinute = (at: Date) => `${at.toISOString().replace("T", " ").slice(0, 16)} UTC`;
+
+/**
+ * The customer's other requests still being worked, closed by the erasure in its transaction: with
+ * the data gone there is nothing left to give, correct, restrict or erase, and an erased customer's
+ * request could otherwise never close. Each is completed with a resolution naming the erasure,
+ * audited and announced as any step is. Answers their ids.
+ */
+async function closeOtherRequests(tx: Db, actor: Actor, erasure: PrivacyRequest, others: Pick<PrivacyRequest, "id" | "type">[], customerRef: string, now: Date): Promise<string[]> {
+  for (const other of others) {
+    const where = and(eq(privacyRequests.tenantId, erasure.tenantId), eq(privacyRequests.id, other.id));
+    const [before] = await tx.select({ status: privacyRequests.status }).from(privacyRequests).where(where);
+    const [closed] = await tx
+      .update(privacyRequests)
+      .set({
+        status: "completed",
+        resolution: `Closed by the erasure of the customer's personal data (erasure request ${erasure.id}): nothing is left to act on.`,
+        completedAt: now,
+        completedBy: actor.type === "staff" ? actor.id : null,
+        version: sql`${privacyRequests.version} + 1`,
+        updatedAt: now,
+      })
+      .where(where)
+      .returning();
+    await recordAudit(tx, actor, {
+      tenantId: erasure.tenantId,
+      action: "privacy_request.closed_by_erasure",
+      entityType: "privacy_request",
+      entityId: other.id,
+      customerId: erasure.customerId,
+      before: { status: before!.status },
+      after: { status: "completed", erasureRequestId: erasure.id },
+      reason: `closed by the erasure (privacy request ${erasure.id})`,
+    });
+    await announce(tx, customerRef, closed!, now);
+  }
+  return others.map((o) => o.id);
+}
+
 function resolutionOf(erased: Erased, kept: RetentionDecision[]): string {
   const until = (d: Date | null) => (d ? `until ${d.toISOString().slice(0, 10)}` : "with no end date");
   const categories = Object.entries(erased)
@@ -391,8 +466,9 @@ function resolutionOf(erased: Erased, kept: RetentionDecision[]): string {
  * Carries out an erasure request (supervisor or admin). The request must be an erasure, with the
  * requester's identity confirmed, open or in progress. In one transaction: the personal data with no
  * retention hold erased everywhere; the records under a legal hold kept, restricted, with their basis
- * and deletion date in retention_holds; a suppression entry for every email and phone number the
- * customer has had; the request completed with what was kept; the customer told (see below); the
+ * and deletion date in retention_holds, what staff typed into them cleared whole; a suppression entry
+ * for every email and phone number the customer has had; the customer's other open requests closed;
+ * the request completed with what was kept; the customer told (see below); the
  * tenant's systems told (`customer.erased`); and an audit event naming what was erased, never a value.
  *
  * Telling the customer: the notice must reach the address they had, yet after the erasure no table
@@ -418,14 +494,22 @@ export async function carryOutErasure(db: Db, actor: Actor, input: z.input<typeo
       const customer = await customerOfRequest(tx, request, true);
       if (customer.status === "erased") throw new ConflictError("This customer's data has already been erased.");
       // An agent still on the line would go on recording the call's notes against a record being emptied.
+      // Only the agent holding a call can end it, so the supervisor is told whom to ask, and since when
+      // (a call forgotten open for days reads differently from one in progress).
       const [onCall] = await tx
-        .select({ id: interactions.id })
+        .select({ agent: staffUsers.name, startedAt: interactions.startedAt })
         .from(interactions)
+        .innerJoin(staffUsers, eq(staffUsers.id, interactions.agentId))
         .where(and(eq(interactions.tenantId, customer.tenantId), eq(interactions.customerId, customer.id), isNull(interactions.endedAt)))
+        .orderBy(asc(interactions.startedAt))
         .limit(1);
-      if (onCall) throw new ConflictError("An agent is on a call with this customer: erase once the call has ended.");
+      if (onCall) {
+        throw new ConflictError(
+          `An agent is on a call with this customer: ${onCall.agent}, since ${utcMinute(onCall.startedAt)}. Erase once the call has ended; only ${onCall.agent} can end it, so ask them if it was left open.`,
+        );
+      }
 
-      const s = await survey(tx, customer, true);
+      const s = await survey(tx, customer, request.id, true);
       const { keep } = planOf(s, now);
       const route = contactOnFile(customer);
       const erased = await eraseEverywhere(tx, actor, s, request, now);
@@ -433,6 +517,7 @@ export async function carryOutErasure(db: Db, actor: Actor, input: z.input<typeo
       await tx.insert(retentionHolds).values(
         keep.map((k) => ({ tenantId: customer.tenantId, customerId: customer.id, requestId: request.id, category: k.category, description: k.what, basis: k.basis, deleteAfter: k.deleteAfter, createdAt: now })),
       );
+      const closed = await closeOtherRequests(tx, actor, request, s.otherOpenRequests, customerRef, now);
       const suppressed = await suppressContactPoints(tx, customer.tenantId, { emails: s.emails, phones: s.phones }, { reason: "erasure", requestId: request.id }, now);
 
       const kept = keep.map(asKept);
@@ -463,13 +548,13 @@ export async function carryOutErasure(db: Db, actor: Actor, input: z.input<typeo
         customerId: customer.id,
         interactionId: request.interactionId,
         before: { status: customer.status },
-        after: { status: "erased", erased, kept: keep.map((k) => ({ category: k.category, deleteAfter: k.deleteAfter?.toISOString() ?? null })), suppressed, customerTold: route?.channel ?? null },
+        after: { status: "erased", erased, kept: keep.map((k) => ({ category: k.category, deleteAfter: k.deleteAfter?.toISOString() ?? null })), suppressed, requestsClosed: closed, customerTold: route?.channel ?? null },
         reason: `privacy request ${request.id}`,
       });
       return {
         action: "erasure_carried_out",
         set: { status: "completed", kept, resolution: resolutionOf(erased, keep), completedAt: now, completedBy: actor.type === "staff" ? actor.id : null },
-        after: { erased: Object.keys(erased).filter((k) => erased[k]! > 0), kept: keep.map((k) => k.category), customerTold: route?.channel ?? null },
+        after: { erased: Object.keys(erased).filter((k) => erased[k]! > 0), kept: keep.map((k) => k.category), requestsClosed: closed, customerTold: route?.channel ?? null },
       };
     },
     now,

@@ -10,7 +10,7 @@
  */
 import type { RulePack } from "@/lib/tenants/rule-packs";
 
-export type RetentionCategory = "billing_records" | "privacy_requests" | "consent_ledger" | "audit_trail" | "suppression_list" | "customer_reference";
+export type RetentionCategory = "billing_records" | "privacy_requests" | "consent_ledger" | "call_recordings" | "audit_trail" | "suppression_list" | "customer_reference";
 
 /**
  * What a period runs from: the end of the financial year in which the last charge or credit fell
@@ -33,6 +33,8 @@ export const RETENTION_WHAT: Record<RetentionCategory, string> = {
   billing_records: "Billing records: the subscription and its history of changes and charges, and the payment methods masked (brand, last 4 digits and expiry only; no card or account number)",
   privacy_requests: "The record of the privacy requests and how they were answered (dates, type and outcome; without the words said)",
   consent_ledger: "The record of consent choices, withdrawals and objections (no name, email or phone: contact points only as scrambled references)",
+  call_recordings:
+    "The references of the call recordings (not the recordings: the brand's call recorder holds them, and the brand is told of the erasure so that it erases them or keeps them under its own retention policy)",
   audit_trail: "The audit trail of what was done on the account and by whom (personal details masked)",
   suppression_list: "A scrambled (hashed) form of each email address and phone number",
   customer_reference: "The customer reference (account number) the brand's systems know the customer by",
@@ -211,5 +213,21 @@ export function auditTrailRetention(kept: readonly RetentionDecision[]): Retenti
     what: RETENTION_WHAT.audit_trail,
     basis: "accountability: the record of what was done with the kept records and by whom, kept as long as they are (GDPR Art. 5(2); PCI DSS 10.5.1 for payment events)",
     deleteAfter: latest,
+  };
+}
+
+/**
+ * The calls' recordings are not held here but in the brand's call recorder; what is kept is each
+ * call's reference to its recording, which is the evidence behind what was agreed on the call (a
+ * consent given verbally, RULES.md A7, I5). So the references are kept as long as the consent record,
+ * by the same rules, and the brand (told by `customer.erased`, which lists them) erases the recordings
+ * or keeps them under its own policy.
+ */
+export function callRecordingRetention(rulePacks: readonly string[], dates: { erasedAt: Date }): RetentionDecision {
+  return {
+    category: "call_recordings",
+    what: RETENTION_WHAT.call_recordings,
+    basis: "evidence of what was said and agreed on the calls, consents included, kept as long as the record of consent choices (GDPR Art. 7(1), 17(3)(e)); the recordings themselves are the brand's to erase or keep",
+    deleteAfter: retentionFor("consent_ledger", rulePacks, dates).deleteAfter,
   };
 }
