@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
 import { and, desc, eq } from "drizzle-orm";
 import { unzipSync } from "fflate";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { GET as reviewDownload } from "@/app/(staff)/privacy-requests/[id]/package/route";
+import { useConnection } from "@/db/client";
 import { accessPackages, auditEvents, customers, notices, outboxMessages, paymentMethods, privacyRequests, vaultTokens, type AccessPackage, type Customer, type PrivacyRequest } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
@@ -19,12 +21,17 @@ import {
   dropExpiredPackages,
   packageDownloadView,
   packageForDownload,
+  packageForReview,
   reviewAndReleasePackage,
 } from "./access-package";
 import { confirmIdentity, rejectRequest } from "./queue";
 import { createPrivacyRequest, logPrivacyRequest } from "./requests";
 
 const RAJ_DOB = "1972-04-04";
+
+// The staff route asks lib/auth who is signed in; here, whoever the test says.
+const signedIn = vi.hoisted(() => ({ staff: null as StaffActor | null }));
+vi.mock("@/lib/auth", () => ({ currentStaff: async () => signedIn.staff }));
 
 type Files = Record<string, string>;
 
@@ -54,6 +61,7 @@ describe("access and portability packages", () => {
 
   beforeAll(async () => {
     t = await testDatabase({ seed: true });
+    useConnection(t.connection);
     agent = await signedInStaff(t.db, "agent@demo.test");
     agentAcme = await signedInStaff(t.db, "agent.acme@demo.test");
     supervisor = await signedInStaff(t.db, "supervisor@demo.test");
@@ -187,6 +195,41 @@ describe("access and portability packages", () => {
     await expect(currentPackage(t.db, globexOnlySupervisor, access.id)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  const routeGet = (as: StaffActor | null, requestId = access.id) => {
+    signedIn.staff = as;
+    return reviewDownload(new Request(`http://localhost/privacy-requests/${requestId}/package`), { params: Promise.resolve({ id: requestId }) });
+  };
+  const reviewAudits = (packageId: string) => t.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, packageId), eq(auditEvents.action, "access_package.downloaded_for_review")));
+
+  it("can be downloaded for its review (B7) by a supervisor or admin of the brand only, each download audited", async () => {
+    const [latest] = await packagesOf(access.id);
+    const reviewed = await packageForReview(t.db, supervisor, access.id);
+    expect(reviewed.packageId).toBe(latest!.id);
+    expect(Buffer.from(reviewed.bytes).toString("base64")).toBe(latest!.contents);
+    expect(reviewed.fileName).toMatch(/^review-acme-energy-your-personal-data-\d{4}-\d{2}-\d{2}\.zip$/);
+    await expect(packageForReview(t.db, agent, access.id)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(packageForReview(t.db, globexOnlySupervisor, access.id)).rejects.toBeInstanceOf(NotFoundError);
+
+    // Through the route, as the page's "Download to review" link opens it.
+    const response = await routeGet(admin);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("application/zip");
+    expect(response.headers.get("content-disposition")).toBe(`attachment; filename="${reviewed.fileName}"`);
+    expect(response.headers.get("cache-control")).toBe("no-store, private");
+    expect(Buffer.from(await response.arrayBuffer()).toString("base64")).toBe(latest!.contents);
+    expect((await routeGet(null)).headers.get("location")).toBe("/signin");
+    expect((await routeGet(agent)).status).toBe(404);
+    expect((await routeGet(globexOnlySupervisor)).status).toBe(404);
+    expect((await routeGet(supervisor, "not-a-request")).status).toBe(404);
+
+    const audits = await reviewAudits(latest!.id);
+    expect(audits.map((a) => [a.actorId, a.customerId]).sort()).toEqual([admin.id, supervisor.id].sort().map((id) => [id, raj.id]));
+    expect(audits[0]!.after).toMatchObject({ requestId: access.id, sha256: latest!.sha256 });
+    // Downloading changes nothing about the package or the request.
+    expect((await packagesOf(access.id))[0]).toEqual(latest);
+    expect((await requestNow(access.id)).status).toBe("awaiting_release");
+  });
+
   it("is refused for release without the third-party review confirmed, or without a review note (B7)", async () => {
     const { version } = await requestNow(access.id);
     const refused = await reviewAndReleasePackage(t.db, supervisor, { requestId: access.id, version, ...note, thirdPartyDataReviewed: false }).catch((e: unknown) => e);
@@ -245,6 +288,16 @@ describe("access and portability packages", () => {
       ["system", "203.0.113.7", raj.id],
       ["system", "203.0.113.8", raj.id],
     ]);
+    // The review note stays on the package; the append-only audit says only where it is.
+    const [releasedAudit] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, access.id), eq(auditEvents.action, "privacy_request.package_released")));
+    expect(releasedAudit!.reason).toBe("review note recorded on the access package");
+    const audited = await t.db.select().from(auditEvents);
+    expect(audited.filter((a) => JSON.stringify(a).includes(note.reviewNote))).toEqual([]);
+    // Released: the customer has it, and it is no longer downloaded for review.
+    await expect(packageForReview(t.db, supervisor, access.id)).rejects.toThrow("This package has been released to the customer");
+    const afterRelease = await routeGet(supervisor);
+    expect(afterRelease.status).toBe(409);
+    expect(await reviewAudits(pkg!.id)).toHaveLength(2); // the two before release, no more
     // Released, so a second release or a rebuild is refused.
     await expect(reviewAndReleasePackage(t.db, supervisor, { requestId: access.id, version: released.request.version, ...note })).rejects.toBeInstanceOf(ConflictError);
     await expect(buildAccessPackage(t.db, supervisor, { requestId: access.id, version: released.request.version })).rejects.toBeInstanceOf(ConflictError);

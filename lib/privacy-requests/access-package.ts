@@ -34,12 +34,12 @@ import {
   type PostalAddress,
   type PrivacyRequest,
 } from "@/db/schema";
-import { assertRole, systemActor, type Actor } from "@/lib/actor";
+import { assertRole, assertTenantAccess, systemActor, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { startPeriodicJob } from "@/lib/jobs/periodic";
 import { maskPhone } from "@/lib/customers/masking";
 import { env } from "@/lib/env";
-import { ConflictError, DomainError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
+import { ConflictError, DomainError, NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact } from "@/lib/notifications/recipients";
 import { refuseCardData } from "@/lib/payments/card-numbers";
@@ -880,7 +880,9 @@ export async function reviewAndReleasePackage(
       return {
         action: "package_released",
         set: { status: "completed", resolution, completedAt: now, completedBy: actor.type === "staff" ? actor.id : null },
-        reason: reviewNote,
+        // The note is the reviewer's own words, kept on the package (cleared at erasure); the
+        // append-only audit only says where it is.
+        reason: "review note recorded on the access package",
         after: { packageId: pkg.id, thirdPartyDataReviewed: true, linkSentBy: contact.route.channel, linkExpiresAt: expiresAt.toISOString() },
       };
     },
@@ -900,6 +902,42 @@ export async function currentPackage(db: Db, actor: Actor, requestId: string): P
     .orderBy(desc(accessPackages.builtAt), sql`${accessPackages.droppedAt} is null desc`)
     .limit(1);
   return row ? withoutContents(row) : null;
+}
+
+/**
+ * B7: the reviewer has to read the package before releasing it, so a supervisor or admin of the
+ * request's brand downloads the zip awaiting release. Only that one: once released the customer has
+ * it, and once dropped or replaced it is gone. Each download is audited (who, from where: the staff
+ * actor's address) and shows in the customer's own record of who accessed their data.
+ */
+export async function packageForReview(db: Db, actor: Actor, requestId: string): Promise<{ fileName: string; bytes: Uint8Array<ArrayBuffer>; packageId: string }> {
+  assertRole(actor, "supervisor", "admin");
+  return db.transaction(async (tx) => {
+    const request = await requestOf(tx, actor, requestId);
+    assertTenantAccess(actor, request.tenantId);
+    const kind = kindOf(request.type);
+    if (!kind) throw new NotFoundError("Only an access or portability request has a package.");
+    const [pkg] = await tx
+      .select()
+      .from(accessPackages)
+      .where(and(eq(accessPackages.tenantId, request.tenantId), eq(accessPackages.requestId, request.id)))
+      .orderBy(desc(accessPackages.builtAt), sql`${accessPackages.droppedAt} is null desc`)
+      .limit(1);
+    if (!pkg) throw new NotFoundError("No package has been built for this request yet.");
+    if (pkg.releasedAt) throw new ConflictError("This package has been released to the customer: it is downloaded for review only before its release.");
+    if (pkg.droppedAt || pkg.contents === null || request.status !== "awaiting_release") throw new ConflictError("This package is no longer held: build it again to review it.");
+    const [tenant] = await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, request.tenantId));
+    await recordAudit(tx, actor, {
+      tenantId: request.tenantId,
+      action: "access_package.downloaded_for_review",
+      entityType: "access_package",
+      entityId: pkg.id,
+      customerId: request.customerId,
+      after: { requestId: request.id, sizeBytes: pkg.sizeBytes, sha256: pkg.sha256 },
+      reason: "the review before release (B7)",
+    });
+    return { fileName: `review-${packageFileName(tenant!.name, kind, pkg.builtAt)}`, bytes: new Uint8Array(Buffer.from(pkg.contents, "base64")), packageId: pkg.id };
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -167,6 +167,15 @@ export default async function PrivacyRequestPage({ params }: { params: Promise<{
                     </tr>
                   ))}
                 </Table>
+                {r.status === "awaiting_release" && !pkg.releasedAt && !pkg.droppedAt ? (
+                  <p>
+                    {/* A plain link: a prefetching one would download (and audit) the package unasked. */}
+                    <a href={`/privacy-requests/${r.id}/package`} download rel="nofollow" className="font-medium text-brand-700 underline">
+                      Download to review
+                    </a>{" "}
+                    <span className="text-slate-700">(zip; each download is audited, and shows in the customer&apos;s record of who accessed their data)</span>
+                  </p>
+                ) : null}
               </div>
             ) : (
               <p className="text-sm text-slate-700">
