@@ -8,6 +8,7 @@ import { ConflictError, ValidationError, fieldErrorsFromZod } from "@/lib/errors
 import { VerificationRequiredError, checkKnowledge, checkVerificationCode, sendVerificationCode } from "@/lib/identity/verification";
 import { endCall, openCallWith, startCall } from "@/lib/interactions/interactions";
 import { unseal } from "@/lib/notifications/sealed";
+import { suppressContactPoints } from "@/lib/privacy-requests/suppression";
 import { changeCustomerStatus, profileUpdateSchema, revealField, statusChangeSchema, updateProfile, type ProfileUpdate } from "./profile";
 
 async function errorOf(promise: Promise<unknown>): Promise<unknown> {
@@ -296,6 +297,22 @@ describe("profile changes during a call", () => {
       const phoneError = (await errorOf(updateProfile(t.db, agent, form(call, mo, { phone: "0000" })))) as ValidationError;
       expect(phoneError.fieldErrors).toEqual([{ path: "phone", message: expect.stringMatching(/not a valid phone number/) }]);
 
+      expect(await current(mo)).toEqual(mo);
+      expect(await auditOf(call.id)).toEqual(auditBefore);
+      expect(await noticesOf(mo.id)).toEqual([]);
+    });
+
+    it("refuses an email address or phone number erased at a customer's request, per field, and writes nothing (B9(c))", async () => {
+      await suppressContactPoints(t.db, acmeId, { emails: ["gone.customer@example.com"], phones: ["+447911765432"] }, { reason: "erasure", requestId: null });
+      const auditBefore = await auditOf(call.id);
+      const error = await errorOf(submit({ email: "Gone.Customer@Example.com", phone: "07911 765432", name: "Mo Rahman" }));
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).fieldErrors).toEqual([
+        { path: "email", message: "This email address was erased at a customer's request and cannot be added again. Ask for another one." },
+        { path: "phone", message: "This phone number was erased at a customer's request and cannot be added again. Ask for another one." },
+      ]);
+      const phoneOnly = (await errorOf(submit({ phone: "+44 7911 765 432" }))) as ValidationError;
+      expect(phoneOnly.fieldErrors.map((e) => e.path)).toEqual(["phone"]);
       expect(await current(mo)).toEqual(mo);
       expect(await auditOf(call.id)).toEqual(auditBefore);
       expect(await noticesOf(mo.id)).toEqual([]);

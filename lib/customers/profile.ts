@@ -11,6 +11,7 @@ import { heldCall } from "@/lib/interactions/interactions";
 import { contactPointConfirmation, contactPointChangedNotice } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { refuseCardData } from "@/lib/payments/card-numbers";
+import { isSuppressed } from "@/lib/privacy-requests/suppression";
 import { emitWebhook } from "@/lib/webhooks/webhooks";
 import { sameFieldValue } from "./compare";
 import { recordContactPointChanges } from "./contact-points";
@@ -131,6 +132,16 @@ export async function updateProfile(db: Db, actor: Actor, input: ProfileUpdate, 
     }
     const changed = fields.filter((f) => !sameFieldValue(customer[f], changes[f]));
     if (changed.length === 0) return customer;
+    // B9(c): an email address or phone number erased at a customer's request is not typed back in,
+    // onto this customer or another (as putCustomer refuses to import it).
+    const suppressed: FieldError[] = [];
+    if (changed.includes("email") && changes.email && (await isSuppressed(tx, customer.tenantId, { email: changes.email }))) {
+      suppressed.push({ path: "email", message: "This email address was erased at a customer's request and cannot be added again. Ask for another one." });
+    }
+    if (changed.includes("phone") && changes.phone && (await isSuppressed(tx, customer.tenantId, { phone: changes.phone }))) {
+      suppressed.push({ path: "phone", message: "This phone number was erased at a customer's request and cannot be added again. Ask for another one." });
+    }
+    if (suppressed.length) throw new ValidationError(suppressed);
 
     const [updated] = await tx
       .update(customers)
