@@ -123,6 +123,12 @@ test("an access request logged on a call is released by a supervisor, and the cu
   await expect(fact(sv, "Assigned to")).toHaveText("Sam Supervisor");
   await expect(sv.getByRole("form", { name: "Assign" }).getByLabel("Assigned to").locator("option:checked")).toHaveText("Sam Supervisor");
 
+  // B7: the reviewer downloads the package to read it (the session's cookies; each download audited).
+  const reviewHref = await packageCard.getByRole("link", { name: "Download to review" }).getAttribute("href");
+  const reviewCopy = await sv.request.get(reviewHref!);
+  expect(reviewCopy.status()).toBe(200);
+  expect(reviewCopy.headers()["content-type"]).toBe("application/zip");
+
   // B7: no release without the review of other people's data.
   const release = packageCard.getByRole("form", { name: "Review and release" });
   const reviewed = release.getByRole("checkbox", { name: /reviewed the package for other people's personal data/ });
