@@ -46,6 +46,15 @@ export const dayWords = (at: Date, regime?: string, weekday = false) =>
 const day = (at: Date, regime?: Regime) => dayWords(at, regime);
 
 /**
+ * Text a supervisor typed, ready to be followed by another sentence: trimmed, and ended with a full
+ * stop when it has no closing punctuation ("The reason: many records. We will respond by…").
+ */
+export function sentence(typed: string): string {
+  const text = typed.trim();
+  return /[.!?…]["'”’)\]]*$/.test(text) ? text : `${text}.`;
+}
+
+/**
  * Confirms receipt (CCPA D1: within 10 business days, saying how we verify and when to expect an
  * answer), sent for every request so that the customer holds the date the clock started.
  */
@@ -59,21 +68,50 @@ export function requestAcknowledgement(tenant: string, type: PrivacyRequestType,
   };
 }
 
+/**
+ * RULES.md B3: the identity information arrived after receipt, so the month runs from that day and
+ * the date given in the first acknowledgement no longer holds: the customer gets the new one.
+ */
+export function identityConfirmedNotice(tenant: string, type: PrivacyRequestType, clockStartedAt: Date, dueAt: Date, regime?: Regime) {
+  return {
+    subject: `We have confirmed it is you: your ${TYPE_WORDS[type]}`,
+    body: `${tenant}: thank you, we have confirmed your identity for your ${TYPE_WORDS[type]}. The time we have to respond runs from ${day(clockStartedAt, regime)}, when we received the information confirming it was you, so we will respond by ${day(dueAt, regime)}. It is free of charge.`,
+  };
+}
+
+/**
+ * What the agent reads to the caller once a request is logged: by phone this is the confirmation of
+ * receipt (D1). A written confirmation is promised only when there is an email or phone to send it to.
+ */
+export function readBackScript(request: { type: PrivacyRequestType; status: string; dueAt: Date; regime: string }, writtenConfirmation: boolean): string {
+  const what = TYPE_WORDS[request.type];
+  const due = dayWords(request.dueAt, request.regime, true);
+  if (request.status === "completed") return `“I've recorded your ${what} and it applies from now.${writtenConfirmation ? " You'll get a confirmation by message." : ""}”`;
+  if (request.status === "identity_pending")
+    return `“I've logged your ${what} today. Before we act on it we need to confirm it's you; we'll only use information we already hold. We will respond by ${due}, free of charge.${writtenConfirmation ? " You'll get a confirmation by message." : ""}”`;
+  return `“I've logged your ${what} today. We will respond by ${due}, free of charge${writtenConfirmation ? ", and you'll get a confirmation by message" : ""}.”`;
+}
+
 /** B2 / D2: an extension is told to the customer, with its reason, before the first deadline. */
 export function extensionNotice(tenant: string, type: PrivacyRequestType, reason: string, newDueAt: Date, regime?: Regime) {
   return {
     subject: `We need more time for your ${TYPE_WORDS[type]}`,
-    body: `${tenant}: we need more time to complete your ${TYPE_WORDS[type]}. The reason: ${reason} We will respond by ${day(newDueAt, regime)}.`,
+    body: `${tenant}: we need more time to complete your ${TYPE_WORDS[type]}. The reason: ${sentence(reason)} We will respond by ${day(newDueAt, regime)}.`,
   };
 }
 
-/** B5: the reasons, the right to complain to the supervisory authority, and to a judicial remedy. */
-export function rejectionResponse(tenant: string, type: PrivacyRequestType, ground: "manifestly_unfounded" | "excessive", reason: string, regime: Regime) {
+/**
+ * B5: the reasons, the right to complain to the supervisory authority, and to a judicial remedy. A
+ * refused restriction request ends the restriction placed while it was considered, which the
+ * customer is told here, before it ends (B10).
+ */
+export function rejectionResponse(tenant: string, type: PrivacyRequestType, ground: "manifestly_unfounded" | "excessive", reason: string, regime: Regime, { restrictionLifted = false } = {}) {
   const groundWords = ground === "manifestly_unfounded" ? "manifestly unfounded" : "excessive";
   return {
     subject: `Your ${TYPE_WORDS[type]}`,
     body:
-      `${tenant}: we will not act on your ${TYPE_WORDS[type]}, because we consider it ${groundWords}. Our reasons: ${reason}\n` +
+      `${tenant}: we will not act on your ${TYPE_WORDS[type]}, because we consider it ${groundWords}. Our reasons: ${sentence(reason)}\n` +
+      (restrictionLifted ? `The restriction we placed on the use of your personal data while we considered your request is therefore lifted.\n` : "") +
       `If you disagree, you have the right to complain to ${COMPLAINT_ROUTE[regime]}, and the right to seek a judicial remedy through the courts. ` +
       `You can also call us on the number on our website to discuss it.`,
   };
@@ -102,7 +140,7 @@ export function erasureCompleted(tenant: string, kept: { what: string; basis: st
 export function requestCompleted(tenant: string, type: PrivacyRequestType, resolution: string) {
   return {
     subject: `Your ${TYPE_WORDS[type]} is complete`,
-    body: `${tenant}: we have completed your ${TYPE_WORDS[type]}. ${resolution}`,
+    body: `${tenant}: we have completed your ${TYPE_WORDS[type]}. ${sentence(resolution)}`,
   };
 }
 
@@ -110,6 +148,6 @@ export function requestCompleted(tenant: string, type: PrivacyRequestType, resol
 export function restrictionLiftedNotice(tenant: string, reason: string) {
   return {
     subject: `We are lifting the restriction on your ${tenant} data`,
-    body: `${tenant}: the restriction on the use of your personal data is being lifted. The reason: ${reason} If you disagree, call us on the number on our website.`,
+    body: `${tenant}: the restriction on the use of your personal data is being lifted. The reason: ${sentence(reason)} If you disagree, call us on the number on our website.`,
   };
 }
