@@ -12,7 +12,7 @@ import { addBankAccount } from "@/lib/payments/payment-methods";
 import { customerByRef, freshCall, verifyStrongly } from "@/lib/payments/testing";
 import { updateMarketingPreferences } from "@/lib/preferences/preferences";
 import { changePlan, customerSubscription, pauseSubscription } from "@/lib/subscriptions/subscriptions";
-import { confirmIdentity } from "./queue";
+import { confirmIdentity, completeRequest, rejectRequest } from "./queue";
 import { createPrivacyRequest, logPrivacyRequest, logRequestSchema } from "./requests";
 import { liftRestriction, liftRestrictionSchema } from "./restriction";
 
@@ -130,8 +130,10 @@ describe("restriction of processing (B10)", () => {
       expect(notice).toMatchObject({ channel: "email", recipient: "zoe.bronte@example.co.uk" });
       expect(notice!.body).toContain(reason);
       const [audit] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.customerId, zoe.id), eq(auditEvents.action, "customer.restriction_lifted")));
-      expect(audit).toMatchObject({ actorId: supervisor.id, reason, after: { restricted: false, customerTold: "email" } });
+      // The supervisor's words went to the customer; the audit points at that message and keeps no typed text.
+      expect(audit).toMatchObject({ actorId: supervisor.id, reason: `reason given to the customer in the lifting notice (message ${notice!.id})`, after: { restricted: false, customerTold: "email" } });
       expect(JSON.stringify(audit)).not.toContain("zoe.bronte");
+      expect(JSON.stringify(audit)).not.toContain("checked and corrected");
 
       expect(await marketingEmail(zoe)).toMatchObject({ allowed: true, reason: "granted" });
       // The very changes refused above now go through: they were refused for the restriction alone.
@@ -164,5 +166,44 @@ describe("restriction of processing (B10)", () => {
     expect((refused as Error).message).toContain("no email or phone on file");
     expect(await reload(unreachable)).toMatchObject({ restricted: true, version: restricted.version });
     expect(await liftNotices(unreachable)).toEqual([]);
+  });
+
+  it("refusing a restriction request lifts the restriction it placed, in the same step, and the refusal says so", async () => {
+    const tomasz = await customerByRef(t.db, "acme", "ACME-0010");
+    const call = await freshCall(t.db, agent, tomasz);
+    await verifyStrongly(t.db, agent, call, "1986-06-15");
+    const request = await logPrivacyRequest(t.db, agent, logRequestSchema.parse({ interactionId: call.id, customerId: tomasz.id, type: "restriction", customerWords: "My address is wrong, stop using my data" }));
+    expect((await reload(tomasz)).restricted).toBe(true);
+    const refused = await rejectRequest(t.db, supervisor, { requestId: request.id, version: request.version, ground: "manifestly_unfounded", reason: "The address was confirmed correct by the customer last week" });
+    expect(refused.status).toBe("rejected");
+    expect(refused.rejectionResponse).toContain("The restriction we placed on the use of your personal data while we considered your request is therefore lifted.");
+    expect(await reload(tomasz)).toMatchObject({ restricted: false });
+    expect(await marketingEmail(tomasz)).not.toMatchObject({ reason: "restricted" });
+    const [lifted] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.customerId, tomasz.id), eq(auditEvents.action, "customer.restriction_lifted")));
+    expect(lifted).toMatchObject({ actorId: supervisor.id, before: { restricted: true }, after: { restricted: false, customerTold: "email" } });
+    expect(lifted!.reason).toContain(`privacy request ${request.id} refused`);
+  });
+
+  it("refusing a later restriction request leaves in place the restriction an earlier one placed", async () => {
+    const gwen = await customerByRef(t.db, "acme", "ACME-0005");
+    const call = await freshCall(t.db, agent, gwen);
+    await verifyStrongly(t.db, agent, call, "1995-05-17");
+    const first = await logPrivacyRequest(t.db, agent, logRequestSchema.parse({ interactionId: call.id, customerId: gwen.id, type: "restriction", customerWords: "Stop using my data while you check my address" }));
+    await completeRequest(t.db, supervisor, { requestId: first.id, version: first.version, resolution: "Your data is now only stored while the address is checked." });
+    const second = await logPrivacyRequest(t.db, agent, logRequestSchema.parse({ interactionId: (await freshCall(t.db, agent, gwen)).id, customerId: gwen.id, type: "restriction", customerWords: "Restrict it again please" }));
+    const refused = await rejectRequest(t.db, supervisor, { requestId: second.id, version: second.version, ground: "excessive", reason: "Processing is already restricted at the customer's earlier request." });
+    expect(refused.rejectionResponse).not.toContain("is therefore lifted");
+    expect((await reload(gwen)).restricted).toBe(true);
+  });
+
+  it("refuses to lift the restriction of an erased customer, saying why", async () => {
+    const peter = await customerByRef(t.db, "acme", "ACME-0006");
+    await t.db.update(customers).set({ status: "erased", restricted: true }).where(and(eq(customers.tenantId, peter.tenantId), eq(customers.id, peter.id)));
+    const erased = await reload(peter);
+    const refused = await liftRestriction(t.db, supervisor, { customerId: erased.id, version: erased.version, reason: "The customer asked for the restriction to end." }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as Error).message).toContain("This customer's data was erased");
+    expect(await reload(peter)).toMatchObject({ restricted: true, version: erased.version });
+    expect(await liftNotices(peter)).toEqual([]);
   });
 });
