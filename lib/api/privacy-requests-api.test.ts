@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { GET } from "@/app/api/v1/privacy-requests/[id]/route";
 import { POST } from "@/app/api/v1/privacy-requests/route";
 import { queryRows, useConnection } from "@/db/client";
@@ -20,6 +20,19 @@ function post(body: unknown, key: string | null = ACME, idempotencyKey?: string)
   if (key) headers.authorization = `Bearer ${key}`;
   if (idempotencyKey) headers["idempotency-key"] = idempotencyKey;
   return POST(new Request("http://localhost/api/v1/privacy-requests", { method: "POST", headers, body: JSON.stringify(body) }), noParams);
+}
+
+/**
+ * Runs `call` as if the server's clock read `iso`: a request dated in 2026 stays within the year the
+ * API accepts, whenever the suite runs. Only Date is faked; timers run as usual.
+ */
+async function asOf<T>(iso: string, call: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ["Date"], now: new Date(iso) });
+  try {
+    return await call();
+  } finally {
+    vi.useRealTimers();
+  }
 }
 
 function get(id: string, key: string | null = ACME) {
@@ -47,7 +60,7 @@ describe("/api/v1/privacy-requests", () => {
   afterAll(() => t?.close());
 
   it("logs an acme (UK GDPR) request: 201 with its due date one calendar month later, at the end of that day in London", async () => {
-    const response = await post({ customer: "ACME-0001", type: "access", channel: "web", receivedAt: "2026-03-01T12:00:00Z" });
+    const response = await asOf("2026-03-02T09:00:00Z", () => post({ customer: "ACME-0001", type: "access", channel: "web", receivedAt: "2026-03-01T12:00:00Z" }));
     expect(response.status).toBe(201);
     const body = await response.json();
     expect(body).toMatchObject({ type: "access", status: "identity_pending", receivedAt: "2026-03-01T12:00:00.000Z", dueAt: "2026-04-01T22:59:59.999Z" });
@@ -64,7 +77,7 @@ describe("/api/v1/privacy-requests", () => {
   });
 
   it("logs a globex (CCPA) request due 45 calendar days later, at the end of 15 April in Los Angeles", async () => {
-    const response = await post({ customer: "GLX-0001", type: "access", channel: "email", receivedAt: "2026-03-01T12:00:00Z" }, GLOBEX);
+    const response = await asOf("2026-03-02T09:00:00Z", () => post({ customer: "GLX-0001", type: "access", channel: "email", receivedAt: "2026-03-01T12:00:00Z" }, GLOBEX));
     expect(response.status).toBe(201);
     const body = await response.json();
     expect(body).toMatchObject({ type: "access", status: "identity_pending", receivedAt: "2026-03-01T12:00:00.000Z", dueAt: "2026-04-16T06:59:59.999Z" });
@@ -98,9 +111,27 @@ describe("/api/v1/privacy-requests", () => {
     const both = await (await post({ customer: "ACME-0003", type: "erase", channel: "api", receivedAt: "2099-01-01T00:00:00Z" })).json();
     expect(both.errors.map((e: { path: string }) => e.path).sort()).toEqual(["receivedAt", "type"]);
 
+    // Not more than a year back (a date typed wrong, or a stale import), and a clock a few minutes fast is taken as now.
+    const ancient = await post({ customer: "ACME-0003", type: "erasure", channel: "api", receivedAt: "1970-01-01T00:00:00Z" });
+    expect(ancient.status).toBe(400);
+    expect((await ancient.json()).errors).toEqual([{ path: "receivedAt", message: "may not be more than a year ago" }]);
+    const tooFarAhead = await post({ customer: "ACME-0003", type: "erasure", channel: "api", receivedAt: new Date(Date.now() + 10 * 60_000).toISOString() });
+    expect((await tooFarAhead.json()).errors).toEqual([{ path: "receivedAt", message: "may not be in the future" }]);
+
     const notAnObject = await post(["ACME-0003"]);
     expect(notAnObject.status).toBe(400);
     expect(await requestsOf(acmeId, "ACME-0003")).toEqual([]);
+  });
+
+  it("takes a receivedAt a minute ahead (the sender's clock) as now, and one 364 days back as given", async () => {
+    const before = Date.now();
+    const ahead = await (await post({ customer: "ACME-0009", type: "access", channel: "web", receivedAt: new Date(before + 60_000).toISOString() })).json();
+    expect(new Date(ahead.receivedAt).getTime()).toBeGreaterThanOrEqual(before);
+    expect(new Date(ahead.receivedAt).getTime()).toBeLessThanOrEqual(Date.now());
+    const lateImport = new Date(before - 364 * 86_400_000).toISOString();
+    const old = await post({ customer: "ACME-0009", type: "rectification", channel: "post", receivedAt: lateImport });
+    expect(old.status).toBe(201);
+    expect((await old.json()).receivedAt).toBe(lateImport);
   });
 
   it("answers 404 for an unknown customer, and for another tenant's customer", async () => {
@@ -118,6 +149,12 @@ describe("/api/v1/privacy-requests", () => {
     expect((await again.json()).detail).toContain("already has an open erasure request");
     expect((await post({ customer: "ACME-0004", type: "access", channel: "web" })).status).toBe(201);
     expect(await requestsOf(acmeId, "ACME-0004")).toHaveLength(2);
+
+    // The date is the one the customer was given: a CCPA request received 1 March is due 15 April in California (16 April in UTC).
+    expect((await asOf("2026-03-02T09:00:00Z", () => post({ customer: "GLX-0004", type: "access", channel: "web", receivedAt: "2026-03-01T12:00:00Z" }, GLOBEX))).status).toBe(201);
+    const ccpaAgain = await post({ customer: "GLX-0004", type: "access", channel: "email" }, GLOBEX);
+    expect(ccpaAgain.status).toBe(409);
+    expect((await ccpaAgain.json()).detail).toContain("(due 15 April 2026)");
 
     await t.db.update(customers).set({ status: "erased" }).where(and(eq(customers.tenantId, acmeId), eq(customers.ref, "ACME-0005")));
     const erased = await post({ customer: "ACME-0005", type: "access", channel: "web" });
@@ -157,17 +194,17 @@ describe("/api/v1/privacy-requests", () => {
       );
       return { requests: Number(row!.requests), messages: Number(row!.messages), audits: Number(row!.audits) };
     };
-    const first = await post(body, ACME, "crm-dsar-77");
+    const first = await asOf("2026-11-21T09:00:00Z", () => post(body, ACME, "crm-dsar-77"));
     expect(first.status).toBe(201);
     const created = await first.json();
     const after = await count();
-    const replay = await post(body, ACME, "crm-dsar-77");
+    const replay = await asOf("2026-11-21T09:00:00Z", () => post(body, ACME, "crm-dsar-77"));
     expect(replay.status).toBe(201);
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     expect((await replay.json()).id).toBe(created.id);
     expect(await count()).toEqual(after);
     expect(await requestsOf(acmeId, "ACME-0008")).toHaveLength(1);
-    expect((await post({ ...body, type: "access" }, ACME, "crm-dsar-77")).status).toBe(409);
+    expect((await asOf("2026-11-21T09:00:00Z", () => post({ ...body, type: "access" }, ACME, "crm-dsar-77"))).status).toBe(409);
   });
 
   it("carries out an opt-out of sale or sharing at once: completed, and the check answers refused", async () => {

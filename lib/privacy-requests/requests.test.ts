@@ -3,12 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { auditEvents, consentEvents, outboxMessages, privacyRequests, type Customer, type Interaction } from "@/db/schema";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import type { StaffActor } from "@/lib/actor";
+import { authenticateApiKey } from "@/lib/api-keys/api-keys";
 import { checkConsent } from "@/lib/consent/check";
+import { putCustomer } from "@/lib/customers/customers";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { checkKnowledge, checkVerificationCode, sendVerificationCode } from "@/lib/identity/verification";
 import { unseal } from "@/lib/notifications/sealed";
 import { customerByRef, freshCall, verifyBasic } from "@/lib/payments/testing";
-import { logPrivacyRequest, logRequestSchema } from "./requests";
+import { registerWebhookEndpoint } from "@/lib/webhooks/webhooks";
+import { tenantIdByKey } from "@/db/seed";
+import { readBackScript } from "./messages";
+import { createPrivacyRequest, identityFact, logPrivacyRequest, logRequestSchema } from "./requests";
 
 /** Strong verification at a given moment (the code and the date of birth), so that `now` can be fixed. */
 async function verifyStronglyAt(t: TestDatabase, agent: StaffActor, call: Interaction, dateOfBirth: string, now: Date): Promise<void> {
@@ -40,7 +45,11 @@ describe("logging a privacy request during a call", () => {
     t = await testDatabase({ seed: true });
     agent = await signedInStaff(t.db, "agent@demo.test");
     agentAcme = await signedInStaff(t.db, "agent.acme@demo.test");
+    const admin = await signedInStaff(t.db, "admin@demo.test");
+    await registerWebhookEndpoint(t.db, admin, { tenantId: await tenantIdByKey(t.db, "globex"), url: "https://crm.globex.test/attest", description: "CRM", eventTypes: ["privacy_request.updated"] });
   });
+  const webhooksAbout = async (requestId: string) =>
+    (await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.channel, "webhook"), eq(outboxMessages.template, "privacy_request.updated")))).filter((m) => m.body!.includes(requestId)).map((m) => JSON.parse(m.body!) as { data: Record<string, unknown> });
   afterAll(() => t?.close());
 
   it("strongly verified: open, received at the call time, due one calendar month later rolled past the weekend (UK), acknowledged with that date", async () => {
@@ -112,6 +121,30 @@ describe("logging a privacy request during a call", () => {
     const [done] = await messagesOf(an, "privacy_request.completed");
     expect(done!.recipient).toBe("an.nguyen@example.com");
     expect((await auditOf(request.id)).map((e) => e.action)).toEqual(["privacy_request.logged", "privacy_request.completed"]);
+    expect(identityFact(request)).toBe("not needed (takes effect at once, whoever asks)");
+
+    // The tenant's systems hear the state, not the words of the outcome.
+    const announced = await webhooksAbout(request.id);
+    expect(announced.map((w) => w.data.status)).toEqual(["completed"]);
+    expect(Object.keys(announced[0]!.data)).not.toContain("resolution");
+    expect(JSON.stringify(announced)).not.toContain("sold or shared");
+
+    // A second click in the same call is the same request: nothing more recorded, nothing more sent.
+    const again = await log(call, an, "opt_out_sale_share", "Don't sell my information");
+    expect(again).toMatchObject({ id: request.id, status: "completed", writtenConfirmation: true });
+    expect((await requestsOf(an)).filter((r) => r.type === "opt_out_sale_share")).toHaveLength(1);
+    expect(await messagesOf(an, "privacy_request.completed")).toHaveLength(1);
+    expect(await t.db.select().from(consentEvents).where(and(eq(consentEvents.tenantId, an.tenantId), eq(consentEvents.interactionId, call.id)))).toHaveLength(3);
+  });
+
+  it("an opt-out at a brand with no purpose that sells or shares says so, instead of 'no longer sold (0 choices recorded)'", async () => {
+    const layla = await customerByRef(t.db, "acme", "ACME-0005");
+    const request = await log(await freshCall(t.db, agent, layla), layla, "opt_out_sale_share", "Don't pass my details to anyone");
+    expect(request.status).toBe("completed");
+    expect(request.resolution).toBe("Acme Energy does not sell or share personal information for any purpose, so there was nothing to stop; your request is on record.");
+    const [told] = await messagesOf(layla, "privacy_request.completed");
+    expect(told!.body).toContain("does not sell or share personal information for any purpose");
+    expect(told!.body).not.toMatch(/no longer sold|choices? recorded/);
   });
 
   it("an objection to direct marketing is completed at once: the check answers objected for marketing on every channel (B13)", async () => {
@@ -124,6 +157,42 @@ describe("logging a privacy request during a call", () => {
     }
     // Not a marketing purpose: untouched.
     expect((await checkConsent(t.db, siobhan.tenantId, { customer: "ACME-0003", purpose: "profiling", channel: "email" })).reason).toBe("no_record");
+    // Never checked, and never needed: the page does not say "confirmed on the call".
+    expect(request.verificationLevel).toBe("none");
+    expect(identityFact(request)).toBe("not needed (takes effect at once, whoever asks)");
+
+    // Logged twice in the call (a double submit): one request, one message.
+    const call = (await t.db.select().from(privacyRequests).where(eq(privacyRequests.id, request.id)))[0]!.interactionId!;
+    const twice = await logPrivacyRequest(t.db, agent, logRequestSchema.parse({ interactionId: call, customerId: siobhan.id, type: "objection", customerWords: "Stop marketing me" }));
+    expect(twice.id).toBe(request.id);
+    expect((await requestsOf(siobhan)).filter((r) => r.type === "objection")).toHaveLength(1);
+    expect(await messagesOf(siobhan, "privacy_request.completed")).toHaveLength(1);
+  });
+
+  it("D1: on a call the read-back is the confirmation of receipt, so the request is acknowledged at once; a written one is promised only with a contact on file", async () => {
+    const acmeKey = (await authenticateApiKey(t.db, "demo-acme-api-key", null))!;
+    await putCustomer(t.db, acmeKey, acmeKey.tenantId, "ACME-9002", { name: "Nora Nocontact" });
+    const nora = await customerByRef(t.db, "acme", "ACME-9002");
+    expect(nora).toMatchObject({ email: null, phone: null });
+    const now = new Date("2026-05-04T10:00:00Z");
+    const request = await log(await freshCall(t.db, agent, nora), nora, "rectification", "My name is spelt wrong", now);
+    expect(request).toMatchObject({ status: "identity_pending", writtenConfirmation: false });
+    expect(request.acknowledgedAt?.toISOString()).toBe(now.toISOString());
+    expect(await messagesOf(nora, "privacy_request.received")).toEqual([]);
+    const script = readBackScript(request, request.writtenConfirmation);
+    expect(script).toContain("We will respond by");
+    expect(script).not.toMatch(/confirmation by message/);
+    expect(identityFact(request)).toContain("pending: The caller was not verified");
+
+    // Received by the tenant's systems, there is no call to read it back on: not acknowledged without a contact.
+    const byPost = await createPrivacyRequest(t.db, acmeKey, acmeKey.tenantId, { customer: "ACME-9002", type: "access", channel: "post" }, now);
+    expect(byPost.acknowledgedAt).toBeNull();
+
+    // With a contact on file, the read-back promises the message that is sent.
+    const ann = await customerByRef(t.db, "acme", "ACME-0001");
+    const [annsRequest] = await requestsOf(ann);
+    expect(readBackScript(annsRequest!, true)).toContain("and you'll get a confirmation by message");
+    expect(identityFact(annsRequest!)).toBe("confirmed on the call: the caller was strongly verified");
   });
 
   it("writes nothing when a step fails: no request, no audit event, no message", async () => {
@@ -147,14 +216,20 @@ describe("logging a privacy request during a call", () => {
     expect(await requestsOf(peter)).toHaveLength(1);
   });
 
-  it("refuses a second open request of the same type (the first covers it), but not another type", async () => {
+  it("answers the request already made when the same type is logged again in the call; refuses a second open one in a later call (the first covers it), but not another type", async () => {
     const helene = await customerByRef(t.db, "acme", "ACME-0007");
     const call = await freshCall(t.db, agent, helene);
-    const first = await log(call, helene, "portability", "I want my data to move supplier");
-    const again = await log(call, helene, "portability", "I want my data again").catch((e: unknown) => e);
+    const first = await log(call, helene, "portability", "I want my data to move supplier", new Date("2026-06-01T10:00:00Z"));
+    const sameCall = await log(call, helene, "portability", "I want my data to move supplier");
+    expect(sameCall).toMatchObject({ id: first.id, version: first.version });
+    expect(await messagesOf(helene, "privacy_request.received")).toHaveLength(1);
+
+    const later = await freshCall(t.db, agent, helene);
+    const again = await log(later, helene, "portability", "I want my data again").catch((e: unknown) => e);
     expect(again).toBeInstanceOf(ConflictError);
-    expect((again as Error).message).toContain(`due ${first.dueAt.toISOString().slice(0, 10)}`);
-    await log(call, helene, "restriction", "Stop using my data while you check it");
+    // 1 July 2026, as London counts it (the day the customer was given).
+    expect((again as Error).message).toContain("(due 1 July 2026)");
+    await log(later, helene, "restriction", "Stop using my data while you check it");
     expect((await requestsOf(helene)).map((r) => r.type).sort()).toEqual(["portability", "restriction"]);
   });
 

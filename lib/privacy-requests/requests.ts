@@ -23,9 +23,9 @@ import { heldCall } from "@/lib/interactions/interactions";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact } from "@/lib/notifications/recipients";
 import { refuseCardData } from "@/lib/payments/card-numbers";
-import { emitWebhook } from "@/lib/webhooks/webhooks";
+import { emitWebhook, type WebhookEventData } from "@/lib/webhooks/webhooks";
 import { deadlineFor } from "./deadlines";
-import { requestAcknowledgement, requestCompleted } from "./messages";
+import { dayWords, requestAcknowledgement, requestCompleted } from "./messages";
 import { applyRestriction } from "./restriction";
 
 /** The consent category an opt-out of sale or sharing covers (CCPA, RULES.md D3–D4). */
@@ -39,7 +39,7 @@ export const SALE_OR_SHARE_CATEGORY = "sale_or_share";
 const IMMEDIATE_TYPES: readonly PrivacyRequestType[] = ["opt_out_sale_share", "objection"];
 export const needsIdentity = (type: PrivacyRequestType) => !IMMEDIATE_TYPES.includes(type);
 
-const ACTIVE_STATUSES: readonly PrivacyRequestStatus[] = ["identity_pending", "open", "in_progress", "awaiting_release"];
+export const ACTIVE_STATUSES: readonly PrivacyRequestStatus[] = ["identity_pending", "open", "in_progress", "awaiting_release"];
 export const isActive = (status: PrivacyRequestStatus) => ACTIVE_STATUSES.includes(status);
 
 const words = (what: string, min: number) =>
@@ -69,6 +69,10 @@ export const apiRequestSchema = z.object(
   "must be a JSON object",
 );
 
+/** How far back the tenant's systems may date a request, and how far ahead their clock may run. */
+const OLDEST_RECEIPT_YEARS = 1;
+const CLOCK_SKEW_MS = 5 * 60_000;
+
 /** What the API answers for a request (API.md). */
 export function requestRecord(r: PrivacyRequest) {
   return {
@@ -96,13 +100,18 @@ type NewRequest = {
   customerWords: string | null;
 };
 
+/** A request as logged, and whether a written confirmation went to a contact point on file. */
+export type LoggedRequest = PrivacyRequest & { writtenConfirmation: boolean };
+
 /**
- * Writes a new request with its deadline, acknowledges it to the customer (D1; by phone the agent has
- * also just said it), audits it and tells the tenant's systems, all in the caller's transaction. The
- * types that take effect at once are carried out here too.
+ * Writes a new request with its deadline, acknowledges it to the customer (D1), audits it and tells
+ * the tenant's systems, all in the caller's transaction. On a call the agent's read-back is the
+ * confirmation of receipt ("by phone the confirmation may be oral"), so a request logged on a call is
+ * acknowledged at once; the written one follows when there is an email or phone on file. The types
+ * that take effect at once are carried out here too.
  */
-async function openRequest(tx: Db, actor: Actor, input: NewRequest, occasion: ChoiceOccasion, now: Date): Promise<PrivacyRequest> {
-  const [tenant] = await tx.select({ rulePacks: tenants.rulePacks }).from(tenants).where(eq(tenants.id, input.customer.tenantId));
+async function openRequest(tx: Db, actor: Actor, input: NewRequest, occasion: ChoiceOccasion, now: Date): Promise<LoggedRequest> {
+  const [tenant] = await tx.select({ name: tenants.name, rulePacks: tenants.rulePacks }).from(tenants).where(eq(tenants.id, input.customer.tenantId));
   const deadline = deadlineFor({ rulePacks: tenant!.rulePacks, type: input.type, clockStartsAt: input.receivedAt, receivedAt: input.receivedAt });
   const status: PrivacyRequestStatus = input.identityPendingReason ? "identity_pending" : "open";
   const contact = await customerContact(tx, input.customer.tenantId, input.customer.id);
@@ -120,7 +129,7 @@ async function openRequest(tx: Db, actor: Actor, input: NewRequest, occasion: Ch
       dueAt: deadline.dueAt,
       originalDueAt: deadline.dueAt,
       acknowledgeBy: deadline.acknowledgeBy,
-      acknowledgedAt: contact?.route ? now : null,
+      acknowledgedAt: (input.interactionId ?? contact?.route) ? now : null,
       interactionId: input.interactionId,
       verificationLevel: input.verificationLevel,
       identityPendingReason: input.identityPendingReason,
@@ -141,24 +150,29 @@ async function openRequest(tx: Db, actor: Actor, input: NewRequest, occasion: Ch
   });
 
   if (request!.type === "restriction" && status === "open") await applyRestriction(tx, actor, request!, now);
-  const carriedOut = needsIdentity(input.type) ? null : await carryOutImmediately(tx, actor, request!, occasion, input.customerWords, now);
+  const carriedOut = needsIdentity(input.type) ? null : await carryOutImmediately(tx, actor, request!, tenant!.name, occasion, input.customerWords, now);
   if (contact?.route) {
     const message = carriedOut ? requestCompleted(contact.tenantName, request!.type, carriedOut) : requestAcknowledgement(contact.tenantName, request!.type, request!.receivedAt, request!.dueAt, status === "identity_pending", deadline.regime);
     await enqueueMessage(tx, { tenantId: request!.tenantId, channel: contact.route.channel, template: carriedOut ? "privacy_request.completed" : "privacy_request.received", recipient: contact.route.to, ...message, customerId: request!.customerId, interactionId: input.interactionId }, now);
   }
   const stored = carriedOut ? await finish(tx, actor, request!, carriedOut, now) : request!;
   await announce(tx, input.customer.ref, stored, now);
-  return stored;
+  return { ...stored, writtenConfirmation: Boolean(contact?.route) };
 }
 
-/** An opt-out of sale or sharing, or an objection to direct marketing: in the ledger now, on every channel. */
-async function carryOutImmediately(tx: Db, actor: Actor, request: PrivacyRequest, occasion: ChoiceOccasion, customerWords: string | null, now: Date): Promise<string> {
+/**
+ * An opt-out of sale or sharing, or an objection to direct marketing: in the ledger now, on every
+ * channel. A brand with no purpose that sells or shares has nothing to stop, and says so; the request
+ * stays on record.
+ */
+async function carryOutImmediately(tx: Db, actor: Actor, request: PrivacyRequest, tenantName: string, occasion: ChoiceOccasion, customerWords: string | null, now: Date): Promise<string> {
   const evidence = customerWords ? { customerWords } : null;
   if (request.type === "objection") {
     const recorded = await objectToMarketing(tx, actor, occasion, evidence, now);
     return `Every marketing purpose is now stopped on every channel (${recorded} ${recorded === 1 ? "choice" : "choices"} recorded).`;
   }
   const saleOrShare = await purposesOfCategory(tx, request.tenantId, SALE_OR_SHARE_CATEGORY);
+  if (saleOrShare.length === 0) return `${tenantName} does not sell or share personal information for any purpose, so there was nothing to stop; your request is on record.`;
   const recorded = await applyToPurposes(tx, actor, occasion, { purposes: saleOrShare, action: "refuse", evidence, reason: "opt-out of sale or sharing (no verification needed: CCPA §7026)" }, now);
   return `Your personal information is no longer sold or shared (${recorded} ${recorded === 1 ? "choice" : "choices"} recorded).`;
 }
@@ -177,14 +191,30 @@ async function finish(tx: Db, actor: Actor, request: PrivacyRequest, resolution:
     customerId: request.customerId,
     before: { status: request.status },
     after: { status: "completed" },
-    reason: resolution,
+    reason: "resolution recorded on the request",
   });
   return done!;
 }
 
-/** `privacy_request.updated` to the tenant's systems: references and states only. */
+/**
+ * `privacy_request.updated` to the tenant's systems: references and states only. The resolution is
+ * left out: it may be a supervisor's own words, and a stored webhook body outlives erasure (the API's
+ * GET, which reads the request as it now is, still shows it).
+ */
 export async function announce(tx: Db, customerRef: string, r: PrivacyRequest, now: Date): Promise<void> {
-  await emitWebhook(tx, r.tenantId, "privacy_request.updated", { customer: customerRef, ...requestRecord(r) }, now);
+  const data: WebhookEventData["privacy_request.updated"] = {
+    customer: customerRef,
+    id: r.id,
+    type: r.type,
+    status: r.status,
+    receivedAt: r.receivedAt.toISOString(),
+    dueAt: r.dueAt.toISOString(),
+    extended: r.extendedAt !== null,
+    acknowledgeBy: r.acknowledgeBy?.toISOString() ?? null,
+    acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null,
+    completedAt: r.completedAt?.toISOString() ?? null,
+  };
+  await emitWebhook(tx, r.tenantId, "privacy_request.updated", data, now);
 }
 
 /**
@@ -192,13 +222,19 @@ export async function announce(tx: Db, customerRef: string, r: PrivacyRequest, n
  * verification at this moment decides whether work can start (strong) or the request waits as
  * identity_pending with that reason recorded; no identity document is asked for by default (B4).
  */
-export async function logPrivacyRequest(db: Db, actor: Actor, input: z.output<typeof logRequestSchema>, now = new Date()): Promise<PrivacyRequest> {
+export async function logPrivacyRequest(db: Db, actor: Actor, input: z.output<typeof logRequestSchema>, now = new Date()): Promise<LoggedRequest> {
   return db.transaction(async (tx) => {
     const call = await heldCall(tx, actor, input.interactionId);
     if (call.customerId !== input.customerId) throw new ConflictError("This call is with another customer.");
     const [customer] = await tx.select().from(customers).where(and(eq(customers.tenantId, call.tenantId), eq(customers.id, call.customerId))).for("update");
     if (!customer) throw new NotFoundError("No such customer");
     if (customer.status === "erased") throw new ConflictError("This customer's data has been erased.");
+    // A second click (or a second log of what the caller already asked) in the same call is the same request.
+    const [already] = await tx
+      .select()
+      .from(privacyRequests)
+      .where(and(eq(privacyRequests.tenantId, call.tenantId), eq(privacyRequests.customerId, customer.id), eq(privacyRequests.interactionId, call.id), eq(privacyRequests.type, input.type)));
+    if (already) return { ...already, writtenConfirmation: Boolean((await customerContact(tx, call.tenantId, customer.id))?.route) };
     await refuseDuplicate(tx, customer, input.type);
     const [verification] = await tx.select().from(verifications).where(and(eq(verifications.tenantId, call.tenantId), eq(verifications.interactionId, call.id)));
     const level = verification ? effectiveLevel(verification, call, now) : "none";
@@ -223,12 +259,17 @@ export async function logPrivacyRequest(db: Db, actor: Actor, input: z.output<ty
  */
 export async function createPrivacyRequest(db: Db, actor: Actor, tenantId: string, body: unknown, now = new Date()): Promise<PrivacyRequest> {
   assertTenantAccess(actor, tenantId);
-  // The future is checked beside the other fields, so that one answer lists every invalid field (API.md).
-  const notInTheFuture = apiRequestSchema.shape.receivedAt.refine((at) => at === undefined || !(new Date(at) > now), "may not be in the future");
-  const parsed = apiRequestSchema.extend({ receivedAt: notInTheFuture }).safeParse(body);
+  // The bounds are checked beside the other fields, so that one answer lists every invalid field (API.md).
+  // A few minutes ahead is the sender's clock running fast, and is taken as now.
+  const oldest = new Date(now);
+  oldest.setUTCFullYear(oldest.getUTCFullYear() - OLDEST_RECEIPT_YEARS);
+  const inBounds = apiRequestSchema.shape.receivedAt
+    .refine((at) => at === undefined || !(new Date(at).getTime() > now.getTime() + CLOCK_SKEW_MS), "may not be in the future")
+    .refine((at) => at === undefined || !(new Date(at) < oldest), "may not be more than a year ago");
+  const parsed = apiRequestSchema.extend({ receivedAt: inBounds }).safeParse(body);
   if (!parsed.success) throw new ValidationError(fieldErrorsFromZod(parsed.error.issues));
   const input = parsed.data;
-  const receivedAt = input.receivedAt ? new Date(input.receivedAt) : now;
+  const receivedAt = input.receivedAt && new Date(input.receivedAt) < now ? new Date(input.receivedAt) : now;
   return db.transaction(async (tx) => {
     const [customer] = await tx.select().from(customers).where(and(eq(customers.tenantId, tenantId), eq(customers.ref, input.customer))).for("update");
     if (!customer) throw new NotFoundError(`No customer with ref '${input.customer}'.`);
@@ -258,11 +299,11 @@ export async function createPrivacyRequest(db: Db, actor: Actor, tenantId: strin
 async function refuseDuplicate(tx: Db, customer: Pick<Customer, "tenantId" | "id">, type: PrivacyRequestType): Promise<void> {
   if (!needsIdentity(type)) return;
   const open = await tx
-    .select({ id: privacyRequests.id, status: privacyRequests.status, dueAt: privacyRequests.dueAt })
+    .select({ id: privacyRequests.id, status: privacyRequests.status, dueAt: privacyRequests.dueAt, regime: privacyRequests.regime })
     .from(privacyRequests)
     .where(and(eq(privacyRequests.tenantId, customer.tenantId), eq(privacyRequests.customerId, customer.id), eq(privacyRequests.type, type)));
   const active = open.find((r) => isActive(r.status));
-  if (active) throw new ConflictError(`This customer already has an open ${type.replaceAll("_", " ")} request (due ${active.dueAt.toISOString().slice(0, 10)}); it covers this one.`);
+  if (active) throw new ConflictError(`This customer already has an open ${type.replaceAll("_", " ")} request (due ${dayWords(active.dueAt, active.regime)}); it covers this one.`);
 }
 
 /** One request, for anyone who may see its tenant's customers. */
@@ -282,4 +323,18 @@ export async function customerPrivacyRequests(db: Db, actor: Actor, customer: Pi
     .from(privacyRequests)
     .where(and(eq(privacyRequests.tenantId, customer.tenantId), eq(privacyRequests.customerId, customer.id)))
     .orderBy(sql`${privacyRequests.receivedAt} desc`);
+}
+
+/**
+ * What the request page says about the requester's identity: "confirmed" only when it was, by a
+ * strong check on the call or by a supervisor; the types carried out at once need none.
+ */
+export function identityFact(r: PrivacyRequest): string {
+  if (!needsIdentity(r.type)) return "not needed (takes effect at once, whoever asks)";
+  if (r.identityConfirmedAt) {
+    const restarted = r.clockStartedAt > r.receivedAt ? `; the information arrived on ${dayWords(r.clockStartedAt, r.regime)}, and the clock runs from then` : "";
+    return `confirmed on ${dayWords(r.identityConfirmedAt, r.regime)}: ${r.identityMethod ?? "how is not recorded"}${restarted}`;
+  }
+  if (!r.identityPendingReason) return r.interactionId ? `confirmed on the call: the caller was ${r.verificationLevel === "strong" ? "strongly verified" : `verified at ${r.verificationLevel} level`}` : "not recorded";
+  return r.status === "identity_pending" ? `pending: ${r.identityPendingReason}` : `never confirmed (the request closed first): ${r.identityPendingReason}`;
 }

@@ -202,6 +202,7 @@ export type WebhookEventData = {
   "customer.updated": { customer: string; version: number; changed: string[] };
   /** The customer's personal data is gone: every system that holds a copy must erase it too. */
   "customer.erased": { customer: string; requestId: string; erasedAt: string };
+  /** States and dates only: no resolution, which may be a supervisor's own words (the API's GET shows it). */
   "privacy_request.updated": {
     customer: string;
     id: string;
@@ -213,7 +214,6 @@ export type WebhookEventData = {
     acknowledgeBy: string | null;
     acknowledgedAt: string | null;
     completedAt: string | null;
-    resolution: string | null;
   };
 };
 
