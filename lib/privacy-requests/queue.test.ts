@@ -1,10 +1,11 @@
 import { and, eq, like } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { outboxMessages, privacyRequests, type PrivacyRequest } from "@/db/schema";
+import { auditEvents, outboxMessages, privacyRequests, tenants, type PrivacyRequest } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import type { ApiKeyActor, StaffActor } from "@/lib/actor";
 import { authenticateApiKey } from "@/lib/api-keys/api-keys";
+import { putCustomer } from "@/lib/customers/customers";
 import { ConflictError, ForbiddenError, ValidationError } from "@/lib/errors";
 import { registerWebhookEndpoint } from "@/lib/webhooks/webhooks";
 import {
@@ -14,6 +15,7 @@ import {
   extendRequest,
   privacyRequestDetail,
   privacyRequestQueue,
+  privacyRequestQueueCounts,
   rejectRequest,
   rejectSchema,
   startWork,
@@ -36,6 +38,7 @@ describe("the supervisors' privacy-request queue", () => {
   const current = async (r: PrivacyRequest) => (await t.db.select().from(privacyRequests).where(and(eq(privacyRequests.tenantId, r.tenantId), eq(privacyRequests.id, r.id))))[0]!;
   const messages = (r: PrivacyRequest, template: string) =>
     t.db.select().from(outboxMessages).where(and(eq(outboxMessages.tenantId, r.tenantId), eq(outboxMessages.customerId, r.customerId), eq(outboxMessages.template, template)));
+  const auditsOf = (r: PrivacyRequest) => t.db.select().from(auditEvents).where(and(eq(auditEvents.entityType, "privacy_request"), eq(auditEvents.entityId, r.id))).orderBy(auditEvents.at);
   const announcements = async (r: PrivacyRequest) =>
     (await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.channel, "webhook"), eq(outboxMessages.template, "privacy_request.updated"), like(outboxMessages.body, `%${r.id}%`))).orderBy(outboxMessages.createdAt)).map(
       (m) => JSON.parse(m.body!) as { type: string; tenant: string; data: { id: string; status: string; customer: string; dueAt: string } },
@@ -74,6 +77,17 @@ describe("the supervisors' privacy-request queue", () => {
     const dues = queue.map((q) => q.dueAt.getTime());
     expect(dues).toEqual([...dues].sort((a, b) => a - b));
 
+    // A cut list keeps its order, and the counts are of every request, not of the rows listed.
+    const firstTwo = await privacyRequestQueue(t.db, supervisor, { status: "active" }, now, 2);
+    expect(firstTwo.map((q) => q.id)).toEqual(queue.slice(0, 2).map((q) => q.id));
+    expect(queue.length).toBeGreaterThan(2);
+    expect(await privacyRequestQueueCounts(t.db, supervisor, { status: "active" }, now)).toEqual({
+      total: queue.length,
+      overdue: queue.filter((q) => q.deadline === "overdue").length,
+      dueSoon: queue.filter((q) => q.deadline === "due_soon").length,
+    });
+    expect((await privacyRequestQueueCounts(t.db, supervisor, { status: "identity_pending" }, now)).total).toBe(queue.filter((q) => q.status === "identity_pending").length);
+
     const optOut = await createPrivacyRequest(t.db, globexKey, globexKey.tenantId, { customer: "GLX-0001", type: "opt_out_sale_share", channel: "gpc" }, now);
     expect(optOut.status).toBe("completed");
     expect((await privacyRequestQueue(t.db, supervisor, { status: "active" }, now)).map((q) => q.id)).not.toContain(optOut.id);
@@ -90,20 +104,55 @@ describe("the supervisors' privacy-request queue", () => {
     expect((toAgent as ValidationError).fieldErrors[0]!.path).toBe("assigneeId");
     const unassigned = await assignRequest(t.db, supervisor, { requestId: r.id, version: assigned.version, assigneeId: null });
     expect(unassigned.assignedTo).toBeNull();
+    // Who held it before and after, in the audit of each step.
+    const steps = (await auditsOf(r)).filter((e) => e.action !== "privacy_request.logged");
+    const assignee = (values: unknown) => (values as { assignedTo?: string | null } | null)?.assignedTo;
+    expect(steps.map((e) => [e.action, assignee(e.before), assignee(e.after)])).toEqual([
+      ["privacy_request.assigned", null, admin.id],
+      ["privacy_request.unassigned", admin.id, null],
+    ]);
   });
 
-  it("UK: confirming identity restarts the clock from that day (B3); then one extension, to three months from the new start, told to the customer", async () => {
+  it("UK: no extension while the clock waits for identity; confirming restarts it from the day the identity information arrived (B3), and the customer is sent the new date; then one extension, to three months from the new start", async () => {
     const r = await received(acmeKey, "ACME-0003", "erasure", "2026-10-01T09:00:00Z");
     expect(r.dueAt.toISOString()).toBe("2026-11-02T23:59:59.999Z");
-    const confirmed = await confirmIdentity(t.db, supervisor, { requestId: r.id, version: r.version, method: "Code to the phone on file and date of birth matched" }, at("2026-10-09T09:00:00Z"));
-    expect(confirmed).toMatchObject({ status: "open", identityConfirmedBy: supervisor.id, identityMethod: "Code to the phone on file and date of birth matched" });
-    expect(confirmed.clockStartedAt.toISOString()).toBe("2026-10-09T09:00:00.000Z");
+
+    // Extended now, the new date would be lost when the clock starts.
+    const early = await extendRequest(t.db, supervisor, { requestId: r.id, version: r.version, reason: "Many records to gather." }, at("2026-10-05T09:00:00Z")).catch((e: unknown) => e);
+    expect(early).toBeInstanceOf(ValidationError);
+    expect((early as ValidationError).fieldErrors[0]).toMatchObject({ path: "reason", message: expect.stringContaining("The clock has not started yet") });
+    expect((await privacyRequestDetail(t.db, supervisor, r.id, at("2026-10-05T09:00:00Z"))).extension).toMatchObject({ ok: false, reason: expect.stringContaining("UK GDPR") });
+    expect(await messages(r, "privacy_request.extended")).toEqual([]);
+
+    // The day the identity information arrived: not before receipt, not after today; refused on that field.
+    const method = "Code to the phone on file and date of birth matched";
+    const detail = await privacyRequestDetail(t.db, supervisor, r.id, at("2026-10-20T09:00:00Z"));
+    expect(detail.identityDays).toEqual({ receivedOn: "2026-10-01", today: "2026-10-20" });
+    for (const [day, words] of [
+      ["2026-09-30", "before the request was received (1 October 2026)"],
+      ["2026-10-21", "no later than today (20 October 2026)"],
+    ] as const) {
+      const refused = await confirmIdentity(t.db, supervisor, { requestId: r.id, version: r.version, method, identityReceivedOn: day }, at("2026-10-20T09:00:00Z")).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(ValidationError);
+      expect((refused as ValidationError).fieldErrors).toEqual([{ path: "identityReceivedOn", message: expect.stringContaining(words) }]);
+    }
+    expect(await current(r)).toMatchObject({ status: "identity_pending", version: r.version });
+
+    // The information arrived on the 9th; the supervisor got to it on the 20th: the month runs from the 9th, not from the click.
+    const confirmed = await confirmIdentity(t.db, supervisor, { requestId: r.id, version: r.version, method, identityReceivedOn: "2026-10-09" }, at("2026-10-20T09:00:00Z"));
+    expect(confirmed).toMatchObject({ status: "open", regime: "uk_gdpr", identityConfirmedBy: supervisor.id, identityMethod: method });
+    expect(confirmed.identityConfirmedAt!.toISOString()).toBe("2026-10-20T09:00:00.000Z");
+    expect(confirmed.clockStartedAt.toISOString()).toBe("2026-10-09T11:00:00.000Z"); // midday in London (BST)
     expect(confirmed.dueAt.toISOString()).toBe("2026-11-09T23:59:59.999Z");
     expect(confirmed.originalDueAt.toISOString()).toBe("2026-11-09T23:59:59.999Z");
     expect(confirmed.receivedAt.toISOString()).toBe("2026-10-01T09:00:00.000Z");
+    const [newDate] = await messages(r, "privacy_request.identity_confirmed");
+    expect(newDate).toMatchObject({ channel: "email", recipient: "siobhan.obrien@example.ie" });
+    expect(newDate!.body).toContain("runs from 9 October 2026");
+    expect(newDate!.body).toContain("we will respond by 9 November 2026");
 
-    // After the first due date by receipt, but before the restarted one: still allowed.
-    const reason = "Your records span three systems that must each be searched and checked.";
+    // After the first due date by receipt, but before the restarted one: still allowed. The reason has no full stop of its own.
+    const reason = "Your records span three systems that must each be searched and checked";
     const extended = await extendRequest(t.db, supervisor, { requestId: r.id, version: confirmed.version, reason }, at("2026-11-05T10:00:00Z"));
     // 9 Jan 2027 is a Saturday: Monday 11 January.
     expect(extended.dueAt.toISOString()).toBe("2027-01-11T23:59:59.999Z");
@@ -111,8 +160,18 @@ describe("the supervisors' privacy-request queue", () => {
     expect(extended.originalDueAt.toISOString()).toBe("2026-11-09T23:59:59.999Z");
     const [notice] = await messages(r, "privacy_request.extended");
     expect(notice).toMatchObject({ channel: "email", recipient: "siobhan.obrien@example.ie" });
-    expect(notice!.body).toContain(reason);
-    expect(notice!.body).toContain("We will respond by 11 January 2027");
+    expect(notice!.body).toContain(`The reason: ${reason}. We will respond by 11 January 2027.`);
+
+    // What the supervisor typed stays on the request: the audit names what was written, and where.
+    const audits = await auditsOf(r);
+    expect(audits.map((e) => [e.action, e.reason])).toEqual([
+      ["privacy_request.logged", r.identityPendingReason],
+      ["privacy_request.identity_confirmed", "identity method recorded on the request"],
+      ["privacy_request.extended", "extension reason recorded on the request and sent to the customer"],
+    ]);
+    expect(audits[1]!.after).toMatchObject({ identityReceivedOn: "2026-10-09", clockRestarted: true, newDateSentToCustomer: true });
+    expect(JSON.stringify(audits)).not.toContain("date of birth matched");
+    expect(JSON.stringify(audits)).not.toContain("three systems");
 
     const second = await extendRequest(t.db, supervisor, { requestId: r.id, version: extended.version, reason }, at("2026-11-06T10:00:00Z")).catch((e: unknown) => e);
     expect(second).toBeInstanceOf(ValidationError);
@@ -122,9 +181,45 @@ describe("the supervisors' privacy-request queue", () => {
     expect((await privacyRequestDetail(t.db, supervisor, r.id, at("2026-11-06T10:00:00Z"))).extension.ok).toBe(false);
   });
 
+  it("a tenant under UK GDPR and the CCPA keeps the CCPA's limit from receipt when a late confirmation moves the UK month (and for the extension)", async () => {
+    const acme = acmeKey.tenantId;
+    await t.db.update(tenants).set({ rulePacks: ["uk_gdpr", "pecr", "ccpa"] }).where(eq(tenants.id, acme));
+    try {
+      const r = await received(acmeKey, "ACME-0007", "access", "2026-03-02T10:00:00Z");
+      expect(r).toMatchObject({ regime: "uk_gdpr" });
+      expect(r.dueAt.toISOString()).toBe("2026-04-02T22:59:59.999Z");
+      const confirmed = await confirmIdentity(t.db, supervisor, { requestId: r.id, version: r.version, method: "The email came from the address on file", identityReceivedOn: "2026-03-25" }, at("2026-03-25T10:00:00Z"));
+      // The UK month would now end on Monday 27 April; the CCPA's 45 days from receipt end on 16 April, in Los Angeles.
+      expect(confirmed).toMatchObject({ regime: "ccpa" });
+      expect(confirmed.dueAt.toISOString()).toBe("2026-04-17T06:59:59.999Z");
+      expect((await messages(r, "privacy_request.identity_confirmed"))[0]!.body).toContain("we will respond by 16 April 2026");
+      // Extended: the CCPA's 90 days (31 May) come before the UK's three months (25 June).
+      const extended = await extendRequest(t.db, supervisor, { requestId: r.id, version: confirmed.version, reason: "Records in three systems must be searched." }, at("2026-04-10T10:00:00Z"));
+      expect(extended.dueAt.toISOString()).toBe("2026-06-01T06:59:59.999Z");
+    } finally {
+      await t.db.update(tenants).set({ rulePacks: ["uk_gdpr", "pecr"] }).where(eq(tenants.id, acme));
+    }
+  });
+
+  it("refuses an extension or a refusal the customer cannot be told of (no email or phone on file), changing nothing", async () => {
+    await putCustomer(t.db, acmeKey, acmeKey.tenantId, "ACME-9003", { name: "Nora Nocontact" });
+    const r = await createPrivacyRequest(t.db, acmeKey, acmeKey.tenantId, { customer: "ACME-9003", type: "access", channel: "post", receivedAt: "2026-11-02T09:00:00Z" }, at("2026-11-02T09:00:00Z"));
+    const open = await confirmIdentity(t.db, supervisor, { requestId: r.id, version: r.version, method: "The signed letter matches the address on file" }, at("2026-11-02T15:00:00Z"));
+    const extend = await extendRequest(t.db, supervisor, { requestId: r.id, version: open.version, reason: "Records in three systems must be searched." }, at("2026-11-10T09:00:00Z")).catch((e: unknown) => e);
+    expect(extend).toBeInstanceOf(ConflictError);
+    expect((extend as Error).message).toContain("no email or phone on file: the deadline stays as it is");
+    const reject = await rejectRequest(t.db, supervisor, { requestId: r.id, version: open.version, ground: "excessive", reason: "The fifth identical request this month." }, at("2026-11-10T09:00:00Z")).catch((e: unknown) => e);
+    expect(reject).toBeInstanceOf(ConflictError);
+    expect((reject as Error).message).toContain("no email or phone on file: the request stays open");
+    expect(await current(r)).toMatchObject({ status: "open", extendedAt: null, rejectionReason: null, version: open.version });
+    expect(await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.customerId, r.customerId), eq(outboxMessages.channel, "email")))).toEqual([]);
+  });
+
   it("CCPA: confirming identity leaves the clock running from receipt (D2); one extension to 90 days", async () => {
     const r = await received(globexKey, "GLX-0002", "erasure", "2026-03-01T12:00:00Z");
     expect(r.dueAt.toISOString()).toBe("2026-04-16T06:59:59.999Z");
+    // The CCPA clock runs while identity is pending, so an extension may be decided then.
+    expect((await privacyRequestDetail(t.db, supervisor, r.id, at("2026-03-10T12:00:00Z"))).extension).toEqual({ ok: true });
     const confirmed = await confirmIdentity(t.db, supervisor, { requestId: r.id, version: r.version, method: "Three data points matched against the account" }, at("2026-03-20T17:00:00Z"));
     expect(confirmed.status).toBe("open");
     expect(confirmed.clockStartedAt.toISOString()).toBe("2026-03-01T12:00:00.000Z");
@@ -142,11 +237,14 @@ describe("the supervisors' privacy-request queue", () => {
 
   it("refuses an extension after the original due date", async () => {
     const r = await received(acmeKey, "ACME-0004", "rectification", "2026-10-01T09:00:00Z");
-    const late = await extendRequest(t.db, supervisor, { requestId: r.id, version: r.version, reason: "We needed more time to check the records." }, at("2026-11-03T00:00:01Z")).catch((e: unknown) => e);
+    // Confirmed the day it arrived: the UK clock runs from receipt.
+    const open = await confirmIdentity(t.db, supervisor, { requestId: r.id, version: r.version, method: "Code to the email on file matched" }, at("2026-10-01T15:00:00Z"));
+    expect(open.dueAt).toEqual(r.dueAt);
+    const late = await extendRequest(t.db, supervisor, { requestId: r.id, version: open.version, reason: "We needed more time to check the records." }, at("2026-11-03T00:00:01Z")).catch((e: unknown) => e);
     expect(late).toBeInstanceOf(ValidationError);
     expect((late as ValidationError).fieldErrors[0]).toMatchObject({ path: "reason" });
     expect((late as ValidationError).fieldErrors[0]!.message).toContain("has passed");
-    expect(await current(r)).toMatchObject({ extendedAt: null, version: r.version });
+    expect(await current(r)).toMatchObject({ extendedAt: null, version: open.version });
     expect(await messages(r, "privacy_request.extended")).toEqual([]);
   });
 
@@ -238,6 +336,11 @@ describe("the supervisors' privacy-request queue", () => {
     expect(sent.map((s) => s.data.status)).toEqual(["identity_pending", "identity_pending", "open", "in_progress", "in_progress", "completed"]);
     expect(sent.every((s) => s.type === "privacy_request.updated" && s.tenant === "globex" && s.data.customer === "GLX-0007" && s.data.id === r.id)).toBe(true);
     expect(sent[4]!.data.dueAt).toBe(extended.dueAt.toISOString());
+    // The words typed on the way (method, reason, resolution) are on the request, not in stored webhook bodies or the audit.
+    expect(sent.every((s) => !("resolution" in s.data))).toBe(true);
+    const trail = JSON.stringify([sent, await auditsOf(r)]);
+    for (const typed of ["Code to the email on file matched", "Several systems hold copies", "only stored, not used"]) expect(trail).not.toContain(typed);
+    expect((await current(r)).resolution).toBe("Your data is now only stored, not used.");
 
     const rejectedOne = await received(acmeKey, "ACME-0006", "access", "2026-11-20T09:00:00Z");
     await rejectRequest(t.db, supervisor, { requestId: rejectedOne.id, version: rejectedOne.version, ground: "manifestly_unfounded", reason: "The caller admitted it was a test of our systems." }, at("2026-11-21T09:00:00Z"));
@@ -245,5 +348,8 @@ describe("the supervisors' privacy-request queue", () => {
       ["acme", "identity_pending"],
       ["acme", "rejected"],
     ]);
+    const refusalAudit = (await auditsOf(rejectedOne)).find((e) => e.action === "privacy_request.rejected")!;
+    expect(refusalAudit).toMatchObject({ reason: "refusal reason recorded on the request and sent to the customer", after: { ground: "manifestly_unfounded", customerTold: "email" } });
+    expect(JSON.stringify(refusalAudit)).not.toContain("test of our systems");
   });
 });

@@ -8,17 +8,23 @@ import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact } from "@/lib/notifications/recipients";
 import { refuseCardData } from "@/lib/payments/card-numbers";
-import { canExtend, clockStartFor, deadlineFor, deadlineState, type Regime } from "./deadlines";
-import { extensionNotice, rejectionResponse, requestCompleted } from "./messages";
-import { announce, isActive } from "./requests";
-import { applyRestriction } from "./restriction";
+import { addCalendarDays, dayIn, endOfDayIn, type CalendarDay } from "./calendar";
+import { DUE_SOON_DAYS, REGIMES, canExtend, deadlineFor, deadlineState, regimesFor, type Deadline, type Regime } from "./deadlines";
+import { dayWords, extensionNotice, identityConfirmedNotice, rejectionResponse, requestCompleted } from "./messages";
+import { ACTIVE_STATUSES, announce, isActive } from "./requests";
+import { applyRestriction, liftRestrictionOfRefusedRequest, restrictionPlacedBy } from "./restriction";
 
 const reasonText = (what: string) => z.string(`Write ${what}`).trim().min(10, `Write ${what} (at least 10 characters)`).max(2000, "At most 2,000 characters").superRefine(refuseCardData);
 
 const target = { requestId: z.uuid("Unknown request"), version: z.coerce.number("Reload the page").int().positive() };
 
 export const assignSchema = z.object({ ...target, assigneeId: z.preprocess((v) => (v === "" ? null : v), z.uuid("Choose a person").nullable()) });
-export const confirmIdentitySchema = z.object({ ...target, method: reasonText("how the identity was confirmed") });
+export const confirmIdentitySchema = z.object({
+  ...target,
+  method: reasonText("how the identity was confirmed"),
+  /** The day the identity information arrived (B3: the UK clock runs from it); today when not given. */
+  identityReceivedOn: z.preprocess((v) => (v === "" || v === null ? undefined : v), z.iso.date("Give the day the identity information arrived as a date").optional()),
+});
 export const startWorkSchema = z.object(target);
 export const extendSchema = z.object({ ...target, reason: reasonText("why more time is needed: the customer is told") });
 export const rejectSchema = z.object({
@@ -50,24 +56,29 @@ export const queueFilterSchema = z.object({
   status: z.enum([...privacyRequestStatus.enumValues, "active", "all"]).catch("active"),
 });
 
+/** The most rows the queue page lists; `privacyRequestQueueCounts` says how many there are in all. */
+export const QUEUE_LIMIT = 500;
+
+const statusesOf = (filter: z.output<typeof queueFilterSchema>): PrivacyRequestStatus[] =>
+  filter.status === "all" ? [...privacyRequestStatus.enumValues] : filter.status === "active" ? [...ACTIVE_STATUSES] : [filter.status];
+
 /**
  * The supervisors' queue: every request of their tenants, the most urgent first (by due date), with
- * overdue and due-soon flagged. Closed requests are shown only when asked for.
+ * overdue and due-soon flagged. Closed requests are shown only when asked for. At most `limit` rows.
  */
-export async function privacyRequestQueue(db: Db, actor: Actor, filter: z.output<typeof queueFilterSchema> = { status: "active" }, now = new Date()): Promise<QueueItem[]> {
+export async function privacyRequestQueue(db: Db, actor: Actor, filter: z.output<typeof queueFilterSchema> = { status: "active" }, now = new Date(), limit = QUEUE_LIMIT): Promise<QueueItem[]> {
   assertRole(actor, "supervisor", "admin");
   const scope = tenantScope(actor);
   if (scope && scope.length === 0) return [];
-  const statuses: PrivacyRequestStatus[] =
-    filter.status === "all" ? [...privacyRequestStatus.enumValues] : filter.status === "active" ? ["identity_pending", "open", "in_progress", "awaiting_release"] : [filter.status];
+  const statuses = statusesOf(filter);
   const rows = await db
     .select({ r: privacyRequests, customerName: customers.name, customerRef: customers.ref, assigneeName: staffUsers.name })
     .from(privacyRequests)
     .innerJoin(customers, and(eq(customers.tenantId, privacyRequests.tenantId), eq(customers.id, privacyRequests.customerId)))
     .leftJoin(staffUsers, eq(staffUsers.id, privacyRequests.assignedTo))
     .where(and(scope ? inArray(privacyRequests.tenantId, scope) : undefined, inArray(privacyRequests.status, statuses)))
-    .orderBy(asc(privacyRequests.dueAt))
-    .limit(500);
+    .orderBy(asc(privacyRequests.dueAt), asc(privacyRequests.id))
+    .limit(limit);
   return rows.map(({ r, customerName, customerRef, assigneeName }) => ({
     id: r.id,
     type: r.type,
@@ -85,6 +96,30 @@ export async function privacyRequestQueue(db: Db, actor: Actor, filter: z.output
     acknowledgeBy: r.acknowledgeBy,
     acknowledgedAt: r.acknowledgedAt,
   }));
+}
+
+export type QueueCounts = { total: number; overdue: number; dueSoon: number };
+
+/**
+ * How many requests the filter matches, and how many of the active ones are overdue or due within
+ * `DUE_SOON_DAYS`: counted in the database over every row, not over the page's list.
+ */
+export async function privacyRequestQueueCounts(db: Db, actor: Actor, filter: z.output<typeof queueFilterSchema> = { status: "active" }, now = new Date()): Promise<QueueCounts> {
+  assertRole(actor, "supervisor", "admin");
+  const scope = tenantScope(actor);
+  if (scope && scope.length === 0) return { total: 0, overdue: 0, dueSoon: 0 };
+  const active = inArray(privacyRequests.status, [...ACTIVE_STATUSES]);
+  const at = sql`${now.toISOString()}::timestamptz`;
+  const soon = sql`${new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000).toISOString()}::timestamptz`;
+  const [row] = await db
+    .select({
+      total: sql<number>`count(*)::int`,
+      overdue: sql<number>`(count(*) filter (where ${active} and ${privacyRequests.dueAt} < ${at}))::int`,
+      dueSoon: sql<number>`(count(*) filter (where ${active} and ${privacyRequests.dueAt} >= ${at} and ${privacyRequests.dueAt} <= ${soon}))::int`,
+    })
+    .from(privacyRequests)
+    .where(and(scope ? inArray(privacyRequests.tenantId, scope) : undefined, inArray(privacyRequests.status, statusesOf(filter))));
+  return { total: Number(row?.total ?? 0), overdue: Number(row?.overdue ?? 0), dueSoon: Number(row?.dueSoon ?? 0) };
 }
 
 /** Active requests past or near their due date, for the navigation badge. */
@@ -116,6 +151,8 @@ export type RequestDetail = {
   assignable: { id: string; name: string }[];
   extension: ReturnType<typeof canExtend>;
   deadline: ReturnType<typeof deadlineState>;
+  /** While identity is pending under a clock that waits for it (B3): the days the information may have arrived on, as that clock counts them. */
+  identityDays: { receivedOn: CalendarDay; today: CalendarDay } | null;
 };
 
 /** One request with its customer, its audited history and what may be done next. */
@@ -127,6 +164,8 @@ export async function privacyRequestDetail(db: Db, actor: Actor, requestId: stri
     .from(customers)
     .where(and(eq(customers.tenantId, request.tenantId), eq(customers.id, request.customerId)));
   const [assignee] = request.assignedTo ? await db.select({ name: staffUsers.name }).from(staffUsers).where(eq(staffUsers.id, request.assignedTo)) : [];
+  const { rulePacks } = await tenantRules(db, request.tenantId);
+  const days = request.status === "identity_pending" && waitingRegimes(rulePacks, request).length > 0 ? identityDays(request, rulePacks, now) : null;
   const timeline = await db
     .select()
     .from(auditEvents)
@@ -144,14 +183,36 @@ export async function privacyRequestDetail(db: Db, actor: Actor, requestId: stri
     assigneeName: assignee?.name ?? null,
     timeline,
     assignable,
-    extension: extensionCheck(request, now),
+    extension: extensionCheck(request, rulePacks, now),
+    identityDays: days && { receivedOn: days.receivedOn, today: days.today },
     deadline: isActive(request.status) ? deadlineState(request.dueAt, now) : "on_track",
   };
 }
 
-function extensionCheck(request: PrivacyRequest, now: Date): ReturnType<typeof canExtend> {
+/** The regimes of the tenant's rule packs whose clock waits for the requester's identity (B3: the UK). */
+const waitingRegimes = (rulePacks: readonly string[], request: Pick<PrivacyRequest, "type">) => regimesFor(rulePacks, request.type).filter((r) => REGIMES[r].clockWaitsForIdentity);
+
+/**
+ * The request's deadline by every regime of the tenant's rule packs (a UK GDPR and CCPA tenant keeps
+ * the CCPA limit): the clocks that wait for identity (B3) run from the day it arrived, stored as
+ * `clockStartedAt` when later than receipt; the others from receipt (D2).
+ */
+function currentDeadline(request: PrivacyRequest, rulePacks: readonly string[]): Deadline {
+  const identityArrivedAt = request.clockStartedAt > request.receivedAt ? request.clockStartedAt : null;
+  return deadlineFor({ rulePacks, type: request.type, clockStartsAt: request.receivedAt, receivedAt: request.receivedAt, identityConfirmedAt: identityArrivedAt });
+}
+
+function extensionCheck(request: PrivacyRequest, rulePacks: readonly string[], now: Date): ReturnType<typeof canExtend> {
   if (!isActive(request.status)) return { ok: false, reason: "The request is closed." };
-  const deadline = deadlineFor({ rulePacks: [request.regime], type: request.type, clockStartsAt: request.clockStartedAt, receivedAt: request.receivedAt });
+  const [waiting] = waitingRegimes(rulePacks, request);
+  if (request.status === "identity_pending" && waiting) {
+    // Extended now, the date would be lost when the clock starts on confirmation.
+    return {
+      ok: false,
+      reason: `The clock has not started yet: under ${REGIMES[waiting].label} the time to respond runs from the day the requester's identity information arrives. Confirm their identity first; an extension can then be decided before the due date that follows.`,
+    };
+  }
+  const deadline = currentDeadline(request, rulePacks);
   return canExtend({ deadline: { ...deadline, dueAt: request.originalDueAt }, alreadyExtended: request.extendedAt !== null, now });
 }
 
@@ -186,8 +247,8 @@ export async function requestStep(
       entityType: "privacy_request",
       entityId: request.id,
       customerId: request.customerId,
-      before: { status: request.status, dueAt: request.dueAt.toISOString() },
-      after: { status: updated!.status, dueAt: updated!.dueAt.toISOString(), ...change.after },
+      before: { status: request.status, dueAt: request.dueAt.toISOString(), assignedTo: request.assignedTo },
+      after: { status: updated!.status, dueAt: updated!.dueAt.toISOString(), assignedTo: updated!.assignedTo, ...change.after },
       reason: change.reason ?? null,
     });
     await announce(tx, customer!.ref, updated!, now);
@@ -206,7 +267,30 @@ export async function tellCustomer(tx: Db, request: PrivacyRequest, template: st
   return true;
 }
 
-export const tenantName = async (tx: Db, tenantId: string) => (await tx.select({ name: tenants.name }).from(tenants).where(eq(tenants.id, tenantId)))[0]!.name;
+/**
+ * A step whose message the law requires the customer to receive (an extension's reason and date,
+ * a refusal's reasons and complaint route) is refused when there is no email or phone to send it to,
+ * as lifting a restriction is: `refusal` says what stays as it is. Returns the channel used.
+ */
+async function mustTell(tx: Db, request: PrivacyRequest, template: string, message: { subject: string; body: string }, now: Date, refusal: string): Promise<string> {
+  const contact = await customerContact(tx, request.tenantId, request.customerId);
+  if (!contact?.route) throw new ConflictError(refusal);
+  await enqueueMessage(tx, { tenantId: request.tenantId, channel: contact.route.channel, template, recipient: contact.route.to, ...message, customerId: request.customerId }, now);
+  return contact.route.channel;
+}
+
+export const tenantName = async (tx: Db, tenantId: string) => (await tenantRules(tx, tenantId)).name;
+const tenantRules = async (tx: Db, tenantId: string) => (await tx.select({ name: tenants.name, rulePacks: tenants.rulePacks }).from(tenants).where(eq(tenants.id, tenantId)))[0]!;
+
+/** The day of receipt and today, where the clock waiting for identity counts them (London for the UK), else by the request's rule. */
+function identityDays(request: PrivacyRequest, rulePacks: readonly string[], now: Date) {
+  const regime = waitingRegimes(rulePacks, request)[0] ?? (request.regime as Regime);
+  const zone = REGIMES[regime].timeZone;
+  return { regime, zone, receivedOn: dayIn(request.receivedAt, zone), today: dayIn(now, zone) };
+}
+
+/** Noon of `day` in `timeZone`: the same calendar day in every regime's zone, for an instant that stands for the day. */
+const middayOf = (day: CalendarDay, timeZone: string) => new Date(endOfDayIn(addCalendarDays(day, -1), timeZone).getTime() + 1 + 12 * 3_600_000);
 
 export async function assignRequest(db: Db, actor: Actor, input: z.output<typeof assignSchema>, now = new Date()): Promise<PrivacyRequest> {
   return requestStep(
@@ -231,9 +315,11 @@ export async function assignRequest(db: Db, actor: Actor, input: z.output<typeof
 }
 
 /**
- * The requester's identity is confirmed against what we hold (B4, D8). Under UK GDPR the clock starts
- * now rather than at receipt (B3); elsewhere it keeps running from receipt (D2). A restriction takes
- * effect at this point.
+ * The requester's identity is confirmed against what we hold (B4, D8), with the day the identity
+ * information arrived (today unless given; not before the request was received, nor after today).
+ * Under UK GDPR the month runs from that day rather than from receipt (B3), and the customer is sent
+ * the new date; under the other regimes the clock keeps running from receipt (D2). A restriction
+ * takes effect at this point.
  */
 export async function confirmIdentity(db: Db, actor: Actor, input: z.output<typeof confirmIdentitySchema>, now = new Date()): Promise<PrivacyRequest> {
   return requestStep(
@@ -242,22 +328,33 @@ export async function confirmIdentity(db: Db, actor: Actor, input: z.output<type
     input,
     async (tx, request) => {
       if (request.status !== "identity_pending") throw new ConflictError("The requester's identity is not pending on this request.");
-      const regime = request.regime as Regime;
-      const clockStartsAt = clockStartFor(regime, { receivedAt: request.receivedAt, identityConfirmedAt: now });
-      const restarted = clockStartsAt.getTime() !== request.clockStartedAt.getTime();
-      const due = restarted ? deadlineFor({ rulePacks: [regime], type: request.type, clockStartsAt, receivedAt: request.receivedAt }).dueAt : null;
+      const tenant = await tenantRules(tx, request.tenantId);
+      const waiting = waitingRegimes(tenant.rulePacks, request);
+      const { regime: dayRegime, zone, receivedOn, today } = identityDays(request, tenant.rulePacks, now);
+      const arrivedOn = input.identityReceivedOn ?? today;
+      if (arrivedOn < receivedOn) throw ValidationError.field("identityReceivedOn", `The identity information cannot have arrived before the request was received (${dayWords(request.receivedAt, dayRegime)}).`);
+      if (arrivedOn > today) throw ValidationError.field("identityReceivedOn", `Give a day no later than today (${dayWords(now, dayRegime)}).`);
+
+      const restarted = waiting.length > 0 && arrivedOn > receivedOn;
+      let clock: Partial<typeof privacyRequests.$inferInsert> = {};
+      let newDateSent = false;
+      if (restarted) {
+        const clockStartedAt = middayOf(arrivedOn, zone);
+        const deadline = deadlineFor({ rulePacks: tenant.rulePacks, type: request.type, clockStartsAt: request.receivedAt, receivedAt: request.receivedAt, identityConfirmedAt: clockStartedAt });
+        // A request extended while pending (recorded before extensions waited for the clock) keeps its extension, from the new start.
+        const dueAt = request.extendedAt ? (deadline.extendedDueAt ?? deadline.dueAt) : deadline.dueAt;
+        clock = { clockStartedAt, regime: deadline.regime, dueAt, originalDueAt: deadline.dueAt };
+        if (dueAt.getTime() !== request.dueAt.getTime()) {
+          const notice = identityConfirmedNotice(tenant.name, request.type, clockStartedAt, dueAt, deadline.regime);
+          newDateSent = await tellCustomer(tx, request, "privacy_request.identity_confirmed", notice, now);
+        }
+      }
       if (request.type === "restriction") await applyRestriction(tx, actor, request, now);
       return {
         action: "identity_confirmed",
-        set: {
-          status: "open",
-          identityConfirmedAt: now,
-          identityConfirmedBy: actor.type === "staff" ? actor.id : null,
-          identityMethod: input.method,
-          ...(due ? { clockStartedAt: clockStartsAt, dueAt: due, originalDueAt: due } : {}),
-        },
-        reason: input.method,
-        after: { clockRestarted: restarted },
+        set: { status: "open", identityConfirmedAt: now, identityConfirmedBy: actor.type === "staff" ? actor.id : null, identityMethod: input.method, ...clock },
+        reason: "identity method recorded on the request",
+        after: { identityReceivedOn: arrivedOn, clockRestarted: restarted, newDateSentToCustomer: newDateSent },
       };
     },
     now,
@@ -277,25 +374,39 @@ export async function startWork(db: Db, actor: Actor, input: z.output<typeof sta
   );
 }
 
-/** B2, D2, H4: once, before the original due date, with a reason the customer is sent. */
+/**
+ * B2, D2, H4: once, before the original due date, with a reason the customer is sent. Not while a
+ * clock that waits for identity has not started (B3), and not when the customer cannot be told.
+ */
 export async function extendRequest(db: Db, actor: Actor, input: z.output<typeof extendSchema>, now = new Date()): Promise<PrivacyRequest> {
   return requestStep(
     db,
     actor,
     input,
     async (tx, request) => {
-      const allowed = extensionCheck(request, now);
+      const tenant = await tenantRules(tx, request.tenantId);
+      const allowed = extensionCheck(request, tenant.rulePacks, now);
       if (!allowed.ok) throw ValidationError.field("reason", allowed.reason);
-      const deadline = deadlineFor({ rulePacks: [request.regime], type: request.type, clockStartsAt: request.clockStartedAt, receivedAt: request.receivedAt });
-      const newDue = deadline.extendedDueAt!;
-      const told = await tellCustomer(tx, request, "privacy_request.extended", extensionNotice(await tenantName(tx, request.tenantId), request.type, input.reason, newDue, request.regime as Regime), now);
-      return { action: "extended", set: { dueAt: newDue, extendedAt: now, extensionReason: input.reason }, reason: input.reason, after: { customerTold: told } };
+      const newDue = currentDeadline(request, tenant.rulePacks).extendedDueAt!;
+      const told = await mustTell(
+        tx,
+        request,
+        "privacy_request.extended",
+        extensionNotice(tenant.name, request.type, input.reason, newDue, request.regime as Regime),
+        now,
+        "The customer must be told why more time is needed and the new date, and there is no email or phone on file: the deadline stays as it is. Add a contact point to their record first.",
+      );
+      return { action: "extended", set: { dueAt: newDue, extendedAt: now, extensionReason: input.reason }, reason: "extension reason recorded on the request and sent to the customer", after: { customerTold: told } };
     },
     now,
   );
 }
 
-/** B5: refused as manifestly unfounded or excessive, with the justification and a response naming the right to complain. */
+/**
+ * B5: refused as manifestly unfounded or excessive, with the justification and a response naming the
+ * right to complain; refused itself when the customer cannot be sent it. A refused restriction request
+ * lifts the restriction it placed, in the same transaction, and the response says so (B10).
+ */
 export async function rejectRequest(db: Db, actor: Actor, input: z.output<typeof rejectSchema>, now = new Date()): Promise<PrivacyRequest> {
   return requestStep(
     db,
@@ -303,13 +414,22 @@ export async function rejectRequest(db: Db, actor: Actor, input: z.output<typeof
     input,
     async (tx, request) => {
       mustBeActive(request);
-      const response = rejectionResponse(await tenantName(tx, request.tenantId), request.type, input.ground, input.reason, request.regime as Regime);
-      const told = await tellCustomer(tx, request, "privacy_request.rejected", response, now);
+      const restricted = await restrictionPlacedBy(tx, request);
+      const response = rejectionResponse(await tenantName(tx, request.tenantId), request.type, input.ground, input.reason, request.regime as Regime, { restrictionLifted: restricted !== null });
+      const told = await mustTell(
+        tx,
+        request,
+        "privacy_request.rejected",
+        response,
+        now,
+        "The customer must be sent the reasons and their right to complain, and there is no email or phone on file: the request stays open. Add a contact point to their record first.",
+      );
+      if (restricted) await liftRestrictionOfRefusedRequest(tx, actor, restricted, request, told, now);
       return {
         action: "rejected",
         set: { status: "rejected", rejectionReason: `${input.ground}: ${input.reason}`, rejectionResponse: response.body, resolution: `Refused as ${input.ground.replace("_", " ")}`, completedAt: now, completedBy: actor.type === "staff" ? actor.id : null },
-        reason: input.reason,
-        after: { ground: input.ground, customerTold: told },
+        reason: "refusal reason recorded on the request and sent to the customer",
+        after: { ground: input.ground, customerTold: told, restrictionLifted: restricted !== null },
       };
     },
     now,
@@ -332,7 +452,12 @@ export async function completeRequest(db: Db, actor: Actor, input: z.output<type
       if (["access", "portability"].includes(request.type)) throw new ConflictError("An access or portability request is completed by releasing its package.");
       if (request.type === "erasure") throw new ConflictError("An erasure request is completed by carrying out the erasure.");
       const told = await tellCustomer(tx, request, "privacy_request.completed", requestCompleted(await tenantName(tx, request.tenantId), request.type, input.resolution), now);
-      return { action: "completed", set: { status: "completed", resolution: input.resolution, completedAt: now, completedBy: actor.type === "staff" ? actor.id : null }, reason: input.resolution, after: { customerTold: told } };
+      return {
+        action: "completed",
+        set: { status: "completed", resolution: input.resolution, completedAt: now, completedBy: actor.type === "staff" ? actor.id : null },
+        reason: told ? "resolution recorded on the request and sent to the customer" : "resolution recorded on the request (no email or phone on file to send it to)",
+        after: { customerTold: told },
+      };
     },
     now,
   );

@@ -5,7 +5,7 @@ import { Table } from "@/components/ui/table";
 import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
 import { REQUEST_TYPE_LABELS } from "@/lib/privacy-requests/messages";
-import { privacyRequestQueue, queueFilterSchema } from "@/lib/privacy-requests/queue";
+import { privacyRequestQueue, privacyRequestQueueCounts, queueFilterSchema } from "@/lib/privacy-requests/queue";
 import { DeadlineBadge, StatusBadge, dayWords, regimeLabel } from "./labels";
 
 export const metadata: Metadata = { title: "Privacy requests" };
@@ -23,9 +23,10 @@ const FILTERS = [
 export default async function PrivacyRequestsPage({ searchParams }: { searchParams: Promise<{ status?: string }> }) {
   const supervisor = await requireStaff("supervisor", "admin");
   const filter = queueFilterSchema.parse(await searchParams);
-  const queue = await privacyRequestQueue(await getDb(), supervisor, filter);
-  const overdue = queue.filter((r) => r.deadline === "overdue").length;
-  const dueSoon = queue.filter((r) => r.deadline === "due_soon").length;
+  const db = await getDb();
+  const now = new Date();
+  // Counted in the database over every request, not over the rows listed.
+  const [queue, counts] = await Promise.all([privacyRequestQueue(db, supervisor, filter, now), privacyRequestQueueCounts(db, supervisor, filter, now)]);
   return (
     <div className="space-y-4">
       <h1 className="text-2xl font-bold">Privacy requests</h1>
@@ -47,7 +48,12 @@ export default async function PrivacyRequestsPage({ searchParams }: { searchPara
       </nav>
       {filter.status === "active" ? (
         <p role="status" className="text-sm font-medium text-slate-800">
-          {queue.length} open · {overdue} overdue · {dueSoon} due within 7 days
+          {counts.total} open · {counts.overdue} overdue · {counts.dueSoon} due within 7 days
+        </p>
+      ) : null}
+      {counts.total > queue.length ? (
+        <p className="text-sm font-medium text-amber-900">
+          Showing the first {queue.length} of {counts.total} requests, by due date: the most urgent. Choose a status above to see fewer at a time.
         </p>
       ) : null}
       {queue.length === 0 ? (

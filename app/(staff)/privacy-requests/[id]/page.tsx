@@ -10,7 +10,7 @@ import { currentPackage } from "@/lib/privacy-requests/access-package";
 import { erasurePlan } from "@/lib/privacy-requests/erasure";
 import { REQUEST_TYPE_LABELS } from "@/lib/privacy-requests/messages";
 import { privacyRequestDetail } from "@/lib/privacy-requests/queue";
-import { isActive } from "@/lib/privacy-requests/requests";
+import { identityFact, isActive } from "@/lib/privacy-requests/requests";
 import {
   assignAction,
   buildPackageAction,
@@ -79,15 +79,13 @@ export default async function PrivacyRequestPage({ params }: { params: Promise<{
             <Fact label="Received">
               {at(r.receivedAt)} by {r.channel.replace("_", " ")}
             </Fact>
-            <Fact label="Clock started">{at(r.clockStartedAt)}</Fact>
+            <Fact label="Clock started">{dayWords(r.clockStartedAt, r.regime)}</Fact>
             <Fact label="Receipt confirmed">
-              {r.acknowledgedAt ? at(r.acknowledgedAt) : "not yet"}
+              {r.acknowledgedAt ? `${at(r.acknowledgedAt)}${r.interactionId ? ", read back on the call" : ""}` : "not yet"}
               {r.acknowledgeBy ? ` (due by ${dayWords(r.acknowledgeBy, r.regime)})` : ""}
             </Fact>
             <Fact label="Caller verification when logged">{r.verificationLevel}</Fact>
-            <Fact label="Identity">
-              {r.identityConfirmedAt ? `confirmed ${at(r.identityConfirmedAt)}: ${r.identityMethod}` : (r.identityPendingReason ?? "confirmed on the call")}
-            </Fact>
+            <Fact label="Identity">{identityFact(r)}</Fact>
             <Fact label="Assigned to">{detail.assigneeName ?? "nobody"}</Fact>
             {r.completedAt ? <Fact label={r.status === "rejected" ? "Refused" : "Completed"}>{at(r.completedAt)}</Fact> : null}
             {r.customerWords ? (
@@ -132,7 +130,22 @@ export default async function PrivacyRequestPage({ params }: { params: Promise<{
                   label="Confirm identity"
                   submit="Confirm identity"
                   pendingText="Confirming…"
-                  fields={[{ kind: "text", name: "method", label: "How you confirmed it is them", hint: "Match against what we hold (for example a code to the email on file). No identity documents unless there is a specific doubt." }]}
+                  fields={[
+                    { kind: "text", name: "method", label: "How you confirmed it is them", hint: "Match against what we hold (for example a code to the email on file). No identity documents unless there is a specific doubt." },
+                    ...(detail.identityDays
+                      ? [
+                          {
+                            kind: "date" as const,
+                            name: "identityReceivedOn",
+                            label: "Day the identity information arrived",
+                            hint: "The month to respond runs from this day (UK GDPR), not from your confirmation; when it moves the due date, the customer is sent the new one.",
+                            defaultValue: detail.identityDays.today,
+                            min: detail.identityDays.receivedOn,
+                            max: detail.identityDays.today,
+                          },
+                        ]
+                      : []),
+                  ]}
                 />
               ) : null}
               {r.status === "open" ? <StepForm action={startWorkAction} {...step} label="Start work" submit="Start work" pendingText="Starting…" /> : null}

@@ -2,7 +2,7 @@
 
 import { useId, type ReactNode } from "react";
 import { SubmitButton, type ButtonVariant } from "@/components/ui/button";
-import { SelectField, TextArea } from "@/components/ui/field";
+import { SelectField, TextArea, TextField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { useActionForm } from "@/components/ui/use-action-form";
 import type { ActionResult } from "@/lib/action";
@@ -12,6 +12,7 @@ type StepAction = (state: ActionResult<{ message: string }> | null, form: FormDa
 export type StepField =
   | { kind: "text"; name: string; label: string; hint?: string; rows?: number }
   | { kind: "select"; name: string; label: string; options: { value: string; label: string }[]; placeholder?: string; defaultValue?: string }
+  | { kind: "date"; name: string; label: string; hint?: string; defaultValue: string; min?: string; max?: string }
   | { kind: "checkbox"; name: string; label: string };
 
 /**
@@ -51,6 +52,8 @@ export function StepForm({
       {fields.map((f) =>
         f.kind === "text" ? (
           <TextArea key={f.name} name={f.name} label={f.label} hint={f.hint} rows={f.rows ?? 2} error={e[f.name]} />
+        ) : f.kind === "date" ? (
+          <TextField key={`${f.name}:${f.defaultValue}`} type="date" name={f.name} label={f.label} hint={f.hint} defaultValue={f.defaultValue} min={f.min} max={f.max} error={e[f.name]} className="max-w-xs" />
         ) : f.kind === "select" ? (
           // Keyed by its default too: after a step the page shows the request as it now is (an uncontrolled
           // select would keep its first value, and Assign would then undo the assignment a build made).
