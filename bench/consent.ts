@@ -5,9 +5,16 @@
  * own port against that database and prints:
  *
  *   - single-check throughput and p50/p99 at concurrency 32, beside GET /api/health (a constant
- *     answer: the framework's own ceiling) measured in the same run, and their ratio;
+ *     answer: the framework's own ceiling) measured in the same run, the two taking turns three
+ *     times, and their ratio;
  *   - the latency of a batch of 10,000 checks, over HTTP and of the domain call alone;
- *   - consents recorded per second through POST /api/v1/consents.
+ *   - consents recorded per second through POST /api/v1/consents;
+ *   - for each load phase, the CPU the server process, the PostgreSQL processes and the load
+ *     generator used (Linux), which shows what held a figure back.
+ *
+ * The load phases come from bench/load.ts: a child process with keep-alive connections and a minimal
+ * HTTP/1.1 client, which costs the shared cores far less than Node's http client would; every route
+ * is measured with it alike.
  *
  * Then it stops the server and drops the database, also when the run fails. It asserts nothing.
  *
@@ -18,11 +25,14 @@
  *   npm run bench                          search, then this (see package.json)
  *   tsx bench/consent.ts --skip-build      reuse the existing .next build
  *   tsx bench/consent.ts --seconds 5       shorter load phases
+ *   tsx bench/consent.ts --keep            leave the database behind (its name is printed)…
+ *   tsx bench/consent.ts --database NAME   …and run against it again without seeding
  *
  * Options given to `npm run bench -- …` reach this benchmark (the last command of the script).
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -36,12 +46,15 @@ import { createPurpose, publishNotice } from "@/lib/consent/catalogue";
 import { checkConsents } from "@/lib/consent/check";
 import { contactPointHash } from "@/lib/consent/hashing";
 import { env, serverProcessEnv } from "@/lib/env";
+import { combine, load, percentile, type LoadRequest, type LoadResult } from "./load";
 import { seededRandom } from "./random";
 
 const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres";
 const CONCURRENCY = 32;
 const BATCH_SIZE = 10_000;
 const BATCH_RUNS = 20;
+/** The load phases of the two routes alternate this many times. */
+const ROUNDS = 3;
 const GOAL_RATIO = 0.85;
 const GOAL_P99_MS = 50;
 const GOAL_BATCH_MS = 150;
@@ -58,6 +71,8 @@ const { values: options } = parseArgs({
     "skip-build": { type: "boolean", default: false },
     /** Leaves the database behind (its name is printed), to look at its plans afterwards. */
     keep: { type: "boolean", default: false },
+    /** Runs against a database kept by an earlier run (its name), without seeding it again; keeps it. */
+    database: { type: "string" },
   },
 });
 const customerCount = Number(options.customers);
@@ -182,9 +197,10 @@ async function seed(connection: Connection, sqlClient: postgres.Sql): Promise<Se
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP load, with Node's own client
+// HTTP: the load phases through bench/load.ts (a worker thread with a lean client); single requests
+// (start-up, the batches) with Node's own client, one at a time.
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY * 2 });
+const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
 
 type Answer = { status: number; body: string; ms: number };
 
@@ -216,38 +232,80 @@ function send(method: string, pathAndQuery: string, apiKey: string | null, body?
   });
 }
 
-type LoadResult = { requests: number; perSecond: number; p50: number; p99: number; failures: number; firstFailure?: string };
-
-/** `concurrency` loops sending requests back to back for `seconds`. */
-async function load(seconds: number, concurrency: number, next: () => { method: string; path: string; apiKey: string | null; body?: string }, ok: (a: Answer) => boolean): Promise<LoadResult> {
-  const latencies: number[] = [];
-  let failures = 0;
-  let firstFailure: string | undefined;
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < deadline) {
-        const r = next();
-        const answer = await send(r.method, r.path, r.apiKey, r.body);
-        latencies.push(answer.ms);
-        if (!ok(answer)) {
-          failures += 1;
-          firstFailure ??= `${answer.status} ${answer.body.slice(0, 300)}`;
-        }
-      }
-    }),
-  );
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return { requests: latencies.length, perSecond: latencies.length / elapsed, p50: percentile(latencies, 50), p99: percentile(latencies, 99), failures, firstFailure };
-}
-
-/** Nearest-rank percentile of sorted values. */
-const percentile = (sorted: number[], p: number) => sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+/** Enough distinct requests that a phase rarely cycles through them (they are prepared beforehand). */
+const DISTINCT_REQUESTS = 100_000;
+const requestsOf = (make: () => LoadRequest, count = DISTINCT_REQUESTS) => Array.from({ length: count }, make);
 
 const fmt = (r: LoadResult) =>
   `${r.perSecond.toFixed(0).padStart(6)} req/s   p50 ${r.p50.toFixed(1).padStart(6)} ms   p99 ${r.p99.toFixed(1).padStart(6)} ms   (${r.requests} requests${r.failures ? `, ${r.failures} FAILED: ${r.firstFailure}` : ""})`;
+
+// ---------------------------------------------------------------------------------------------
+// Where the CPU went during a phase (Linux /proc; left out elsewhere): the server process, the
+// PostgreSQL processes of this machine and the load generator, each as a share of one core. It
+// tells a server held back by its own single thread (at ~100%) from one starved by the others.
+
+const CLOCK_TICKS = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout) || 100;
+
+/** User + system CPU seconds of a process, from /proc/<pid>/stat; null where there is no /proc. */
+function cpuSeconds(pid: number | string): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds of every PostgreSQL process on this machine (the server the benchmark uses, when local); null when there is none. */
+function postgresCpuSeconds(): number | null {
+  try {
+    let total = 0;
+    let found = false;
+    for (const pid of readdirSync("/proc")) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() !== "postgres") continue;
+        total += cpuSeconds(pid) ?? 0;
+        found = true;
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return found ? total : null; // none here: the server is elsewhere
+  } catch {
+    return null;
+  }
+}
+
+type Cpu = { server: number | null; database: number | null; seconds: number; client: number };
+
+/** One load phase, with the CPU each party used during it. */
+async function phase(serverPid: number | undefined, seconds: number, requests: LoadRequest[], okStatus = 200): Promise<{ result: LoadResult; cpu: Cpu }> {
+  const server0 = serverPid ? cpuSeconds(serverPid) : null;
+  const database0 = postgresCpuSeconds();
+  const result = await load(port, seconds, CONCURRENCY, requests, okStatus);
+  const server1 = serverPid ? cpuSeconds(serverPid) : null;
+  const database1 = postgresCpuSeconds();
+  return {
+    result,
+    cpu: {
+      server: server0 === null || server1 === null ? null : server1 - server0,
+      database: database0 === null || database1 === null ? null : database1 - database0,
+      seconds: result.seconds,
+      client: result.clientCpu * result.seconds,
+    },
+  };
+}
+
+function fmtCpu(phases: Cpu[]): string {
+  const seconds = phases.reduce((s, c) => s + c.seconds, 0);
+  const share = (pick: (c: Cpu) => number | null) => {
+    const values = phases.map(pick);
+    return values.some((v) => v === null) ? "?" : `${((values.reduce((s: number, v) => s + v!, 0) / seconds) * 100).toFixed(0)}%`;
+  };
+  return `CPU (share of one core): server ${share((c) => c.server)}, PostgreSQL ${share((c) => c.database)}, load generator ${share((c) => c.client)}`;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The server
@@ -289,12 +347,13 @@ async function stopServer(server: ChildProcess): Promise<void> {
 // Run
 
 async function bench(connection: Connection, sqlClient: postgres.Sql, databaseUrl: string): Promise<void> {
-  console.log(`seeding ${customerCount.toLocaleString("en")} customers and ${(customerCount * eventsPerCustomer).toLocaleString("en")} consent events…`);
+  const reuse = typeof options.database === "string";
+  if (!reuse) console.log(`seeding ${customerCount.toLocaleString("en")} customers and ${(customerCount * eventsPerCustomer).toLocaleString("en")} consent events…`);
   const seedStarted = performance.now();
-  const seeded = await seed(connection, sqlClient);
+  const seeded = reuse ? await reseeded(connection, sqlClient) : await seed(connection, sqlClient);
   const [{ events }] = (await sqlClient`select count(*) as events from consent_events`) as unknown as [{ events: string }];
   const [{ states }] = (await sqlClient`select count(*) as states from consent_state`) as unknown as [{ states: string }];
-  console.log(`seeded ${Number(events).toLocaleString("en")} events (${Number(states).toLocaleString("en")} current states) in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
+  console.log(`${reuse ? "reusing" : "seeded"} ${Number(events).toLocaleString("en")} events (${Number(states).toLocaleString("en")} current states) in ${((performance.now() - seedStarted) / 1000).toFixed(1)} s`);
 
   const acme = seeded.tenants[0]!;
   const randomCheck = () => {
@@ -308,23 +367,41 @@ async function bench(connection: Connection, sqlClient: postgres.Sql, databaseUr
   if (!options["skip-build"]) build(databaseUrl);
   const server = await startServer(databaseUrl);
   try {
-    const health = () => ({ method: "GET", path: "/api/health", apiKey: null });
-    const single = () => {
+    const health: LoadRequest = { method: "GET", path: "/api/health", apiKey: null };
+    const single = (): LoadRequest => {
       const c = randomCheck();
       return { method: "GET", path: `/api/v1/consents/check?customer=${c.customer}&purpose=${c.purpose}&channel=${c.channel}`, apiKey: c.tenant.apiKey };
     };
-    const ok200 = (a: Answer) => a.status === 200;
+    const checks = requestsOf(single);
 
-    console.log(`\nwarm-up (5 s each)…`);
-    await load(5, CONCURRENCY, health, ok200);
-    await load(5, CONCURRENCY, single, ok200);
+    // Warmed up in turns as well, so that neither route meets a server tuned (JIT, heap) for the other.
+    console.log(`\nwarm-up (2 × 3 s each, in turns)…`);
+    for (let i = 0; i < 2; i++) {
+      await load(port, 3, CONCURRENCY, [health]);
+      await load(port, 3, CONCURRENCY, checks);
+    }
 
-    // Server, database and this load all share the machine: a busy machine lowers every figure.
-    console.log(`\nHTTP at concurrency ${CONCURRENCY}, ${loadSeconds} s each, against next start on 127.0.0.1:${port} (${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} before):`);
-    const healthResult = await load(loadSeconds, CONCURRENCY, health, ok200);
+    // Server, database and the load generator share the machine: a busy machine lowers every figure.
+    // The two routes take turns, ROUNDS times, so that a passing disturbance falls on both alike.
+    const seconds = Math.max(1, loadSeconds / ROUNDS);
+    console.log(
+      `\nHTTP at concurrency ${CONCURRENCY}, ${ROUNDS} × ${seconds} s each, in turns, against next start on 127.0.0.1:${port} (${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} before):`,
+    );
+    const healthRounds: Awaited<ReturnType<typeof phase>>[] = [];
+    const singleRounds: Awaited<ReturnType<typeof phase>>[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const h = await phase(server.pid, seconds, [health]);
+      const c = await phase(server.pid, seconds, checks);
+      healthRounds.push(h);
+      singleRounds.push(c);
+      console.log(`  round ${round + 1}: health ${h.result.perSecond.toFixed(0)} req/s, check ${c.result.perSecond.toFixed(0)} req/s (${((c.result.perSecond / h.result.perSecond) * 100).toFixed(0)}%)`);
+    }
+    const healthResult = combine(healthRounds.map((r) => r.result));
+    const singleResult = combine(singleRounds.map((r) => r.result));
     console.log(`  GET /api/health            ${fmt(healthResult)}`);
-    const singleResult = await load(loadSeconds, CONCURRENCY, single, ok200);
+    console.log(`                             ${fmtCpu(healthRounds.map((r) => r.cpu))}`);
     console.log(`  GET /api/v1/consents/check ${fmt(singleResult)}`);
+    console.log(`                             ${fmtCpu(singleRounds.map((r) => r.cpu))}`);
     const ratio = singleResult.perSecond / healthResult.perSecond;
     console.log(`  check / health throughput: ${(ratio * 100).toFixed(0)}%`);
     console.log(`  goal: at least ${GOAL_RATIO * 100}% and p99 under ${GOAL_P99_MS} ms: ${ratio >= GOAL_RATIO && singleResult.p99 < GOAL_P99_MS ? "MET" : "NOT MET"}`);
@@ -368,34 +445,51 @@ async function bench(connection: Connection, sqlClient: postgres.Sql, databaseUr
       const body = { customer: ref(tenant.prefix, 1 + randomInt(tenant.count)), purpose: slot.purpose, channel: slot.channel, action: grant ? "grant" : "withdraw", method: "web", ...(grant ? { notice: tenant.noticeId } : {}) };
       return { method: "POST", path: "/api/v1/consents", apiKey: tenant.apiKey, body: JSON.stringify(body) };
     };
-    const recorded = await load(Math.min(loadSeconds, 10), CONCURRENCY, record, (a) => a.status === 201);
+    const recorded = await phase(server.pid, Math.min(loadSeconds, 10), requestsOf(record, 20_000), 201);
     console.log(`\nPOST /api/v1/consents (hash-chained, audited), concurrency ${CONCURRENCY}:`);
-    console.log(`  ${fmt(recorded)}`);
+    console.log(`  ${fmt(recorded.result)}`);
+    console.log(`  ${fmtCpu([recorded.cpu])}`);
   } finally {
     agent.destroy();
     await stopServer(server);
   }
 }
 
+/** What an earlier run seeded (`--database`): its tenants and notices, and a fresh API key each. */
+async function reseeded(connection: Connection, sqlClient: postgres.Sql): Promise<Seeded> {
+  const seeded: Seeded = { tenants: [] };
+  for (const spec of TENANTS) {
+    const [tenant] = await sqlClient<{ id: string; count: string; notice_id: string }[]>`
+      select t.id, (select count(*) from customers c where c.tenant_id = t.id) as count,
+        (select n.id from notices n where n.tenant_id = t.id order by n.published_at limit 1) as notice_id
+      from tenants t where t.key = ${spec.key}`;
+    if (!tenant) throw new Error(`the database was not seeded by this benchmark (no tenant '${spec.key}')`);
+    const { key } = await createApiKey(connection.db, systemActor("consent benchmark"), { tenantId: tenant.id, name: "benchmark", scopes: ["consent:read", "consent:write"] });
+    seeded.tenants.push({ id: tenant.id, prefix: spec.prefix, count: Number(tenant.count), noticeId: tenant.notice_id, apiKey: key });
+  }
+  return seeded;
+}
+
 async function withBenchDatabase(body: (connection: Connection, sqlClient: postgres.Sql, url: string) => Promise<void>): Promise<void> {
   const serverUrl = env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
-  const name = `attest_bench_consent_${process.pid}_${randomBytes(4).toString("hex")}`;
+  const reuse = typeof options.database === "string" ? options.database : undefined;
+  const name = reuse ?? `attest_bench_consent_${process.pid}_${randomBytes(4).toString("hex")}`;
   const admin = postgres(serverUrl, { onnotice: () => {}, max: 1 });
   try {
-    await admin.unsafe(`create database "${name}"`);
+    if (!reuse) await admin.unsafe(`create database "${name}"`);
     const url = new URL(serverUrl);
     url.pathname = `/${name}`;
     const connection = await connect(url.toString());
     const sqlClient = postgres(url.toString(), { onnotice: () => {}, max: 2 });
     try {
-      await migrate(connection);
+      if (!reuse) await migrate(connection);
       await body(connection, sqlClient, url.toString());
     } finally {
       await sqlClient.end();
       await connection.close();
     }
   } finally {
-    if (options.keep) console.log(`kept the database ${name}`);
+    if (options.keep || reuse) console.log(`kept the database ${name}`);
     else await admin.unsafe(`drop database if exists "${name}" with (force)`);
     await admin.end();
   }

@@ -77,6 +77,8 @@ export async function revokeApiKey(db: Db, actor: Actor, apiKeyId: string): Prom
       before: { name: row.name, prefix: row.prefix },
     });
   });
+  // Once committed: a lookup in flight until now cannot store the key as active (see activeKey).
+  forgetKnownKeys();
 }
 
 export async function listApiKeys(db: Db, actor: Actor): Promise<Omit<ApiKey, "keyHash">[]> {
@@ -88,8 +90,7 @@ export async function listApiKeys(db: Db, actor: Actor): Promise<Omit<ApiKey, "k
 const LAST_USED_PRECISION_MS = 5 * 60 * 1000;
 
 // Prepared once per database handle: every API request starts here, and planning (or even building)
-// the lookup would cost more than running it. It still reads the row each time, so a revoked key is
-// refused at once.
+// the lookup would cost more than running it.
 const prepareKeyLookup = (db: Db) =>
   db
     .select()
@@ -98,16 +99,53 @@ const prepareKeyLookup = (db: Db) =>
     .prepare("authenticate_api_key");
 const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>();
 
+/**
+ * How long this process trusts a key it has found active, without reading its row again: a dialler
+ * calls hundreds of times a second with one key, and the lookup is a round trip of its own. A key
+ * revoked through revokeApiKey is refused at once by the process that revoked it (the cache is
+ * dropped there); other processes (replicas, or a revocation made in SQL) refuse it within this time.
+ * Only active keys are kept, keyed by the key's hash, never the key; unknown keys are always looked up.
+ */
+export const API_KEY_CACHE_MS = 5_000;
+const KNOWN_KEYS_MAX = 1_000;
+type KnownKey = { row: ApiKey; until: number };
+let knownKeys = new WeakMap<Db, Map<string, KnownKey>>();
+
+/** Drops every cached key lookup of this process (a key was revoked). */
+function forgetKnownKeys(): void {
+  knownKeys = new WeakMap();
+}
+
+async function activeKey(db: Db, keyHash: string): Promise<ApiKey | null> {
+  let known = knownKeys.get(db);
+  if (!known) knownKeys.set(db, (known = new Map()));
+  const clock = performance.now();
+  const hit = known.get(keyHash);
+  if (hit && clock < hit.until) return hit.row;
+  let lookup = keyLookups.get(db);
+  if (!lookup) keyLookups.set(db, (lookup = prepareKeyLookup(db)));
+  const cache = knownKeys; // a revocation while the lookup runs must not be undone by storing its result
+  const [row] = await lookup.execute({ keyHash });
+  if (!row) {
+    known.delete(keyHash);
+    return null;
+  }
+  if (cache === knownKeys) {
+    if (known.size >= KNOWN_KEYS_MAX) known.clear();
+    known.set(keyHash, { row, until: clock + API_KEY_CACHE_MS });
+  }
+  return row;
+}
+
 /** The actor behind a bearer key, or null for a missing, unknown or revoked key. */
 export async function authenticateApiKey(db: Db, key: string, ip: string | null, now = new Date()): Promise<ApiKeyActor | null> {
   if (!key || key.length > 200) return null;
-  let lookup = keyLookups.get(db);
-  if (!lookup) keyLookups.set(db, (lookup = prepareKeyLookup(db)));
-  const [row] = await lookup.execute({ keyHash: hashApiKey(key) });
+  const row = await activeKey(db, hashApiKey(key));
   if (!row) return null;
   // Admins look at this before revoking a key; once per few minutes is precise enough and spares a
   // write on every request.
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > LAST_USED_PRECISION_MS) {
+    row.lastUsedAt = now; // the cached row too, so that requests within the cache time do not write again
     await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
   }
   return { type: "api_key", id: row.id, name: row.name, tenantId: row.tenantId, scopes: row.scopes, ip };

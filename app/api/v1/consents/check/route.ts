@@ -4,6 +4,9 @@ import { PayloadTooLargeError, apiRoute } from "@/lib/api/handler";
 import { MAX_BATCH_CHECKS, checkConsent, checkConsents } from "@/lib/consent/check";
 import { ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 
+/** Always answered afresh: a consent check is never served from a cache. */
+export const dynamic = "force-dynamic";
+
 const checkQuery = z.object({
   customer: z.string().trim().min(1, "is required"),
   purpose: z.string().trim().min(1, "is required"),
