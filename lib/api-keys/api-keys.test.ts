@@ -49,6 +49,8 @@ describe("API keys", () => {
     const supervisor = await signedInStaff(t.db, "supervisor@demo.test");
     await expect(revokeApiKey(t.db, supervisor, id)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(createApiKey(t.db, supervisor, { tenantId: acme, name: "Mine", scopes: ["audit:read"] })).rejects.toBeInstanceOf(ForbiddenError);
+    // Used a moment ago, so this process remembers the key as active: revoking must still refuse it at once.
+    expect(await authenticateApiKey(t.db, key, null)).toMatchObject({ id, tenantId: acme });
     await revokeApiKey(t.db, admin, id);
     expect(await authenticateApiKey(t.db, key, null)).toBeNull();
     expect(await authenticateApiKey(t.db, "att_unknown", null)).toBeNull();

@@ -109,28 +109,34 @@ const keyLookups = new WeakMap<Db, ReturnType<typeof prepareKeyLookup>>();
 export const API_KEY_CACHE_MS = 5_000;
 const KNOWN_KEYS_MAX = 1_000;
 type KnownKey = { row: ApiKey; until: number };
-let knownKeys = new WeakMap<Db, Map<string, KnownKey>>();
+/**
+ * On globalThis, as the database connection is: Next loads this module once for the server actions
+ * (where an admin revokes a key) and again for the route handlers (where the key is used), and a
+ * revocation must empty the cache the route handlers read.
+ */
+const keyCache = globalThis as unknown as { attestKnownApiKeys?: WeakMap<Db, Map<string, KnownKey>> };
+keyCache.attestKnownApiKeys ??= new WeakMap();
 
 /** Drops every cached key lookup of this process (a key was revoked). */
 function forgetKnownKeys(): void {
-  knownKeys = new WeakMap();
+  keyCache.attestKnownApiKeys = new WeakMap();
 }
 
 async function activeKey(db: Db, keyHash: string): Promise<ApiKey | null> {
-  let known = knownKeys.get(db);
-  if (!known) knownKeys.set(db, (known = new Map()));
+  const cache = keyCache.attestKnownApiKeys!; // a revocation while the lookup runs must not be undone by storing its result
+  let known = cache.get(db);
+  if (!known) cache.set(db, (known = new Map()));
   const clock = performance.now();
   const hit = known.get(keyHash);
   if (hit && clock < hit.until) return hit.row;
   let lookup = keyLookups.get(db);
   if (!lookup) keyLookups.set(db, (lookup = prepareKeyLookup(db)));
-  const cache = knownKeys; // a revocation while the lookup runs must not be undone by storing its result
   const [row] = await lookup.execute({ keyHash });
   if (!row) {
     known.delete(keyHash);
     return null;
   }
-  if (cache === knownKeys) {
+  if (cache === keyCache.attestKnownApiKeys) {
     if (known.size >= KNOWN_KEYS_MAX) known.clear();
     known.set(keyHash, { row, until: clock + API_KEY_CACHE_MS });
   }
