@@ -96,7 +96,8 @@ export const consentEvents = pgTable(
     primaryKey({ columns: [t.tenantId, t.id] }),
     uniqueIndex("consent_events_chain_key").on(t.tenantId, t.customerId, t.chainSeq),
     uniqueIndex("consent_events_idempotency_key").on(t.tenantId, t.idempotencyKey).where(sql`${t.idempotencyKey} is not null`),
-    index("consent_events_check_idx").on(t.tenantId, t.customerId, t.purposeId, t.channel, t.occurredAt),
+    // chain_seq last: the latest event at a time comes straight off the index, with no sort (two events can share an instant).
+    index("consent_events_check_idx").on(t.tenantId, t.customerId, t.purposeId, t.channel, t.occurredAt, t.chainSeq),
     foreignKey({ columns: [t.tenantId, t.customerId], foreignColumns: [customers.tenantId, customers.id] }),
     foreignKey({ columns: [t.tenantId, t.purposeId], foreignColumns: [purposes.tenantId, purposes.id] }),
   ],

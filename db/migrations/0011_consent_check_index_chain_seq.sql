@@ -1,0 +1,2 @@
+DROP INDEX "consent_events_check_idx";--> statement-breakpoint
+CREATE INDEX "consent_events_check_idx" ON "consent_events" USING btree ("tenant_id","customer_id","purpose_id","channel","occurred_at","chain_seq");
