@@ -202,18 +202,9 @@ async function finish(tx: Db, actor: Actor, request: PrivacyRequest, resolution:
  * GET, which reads the request as it now is, still shows it).
  */
 export async function announce(tx: Db, customerRef: string, r: PrivacyRequest, now: Date): Promise<void> {
-  const data: WebhookEventData["privacy_request.updated"] = {
-    customer: customerRef,
-    id: r.id,
-    type: r.type,
-    status: r.status,
-    receivedAt: r.receivedAt.toISOString(),
-    dueAt: r.dueAt.toISOString(),
-    extended: r.extendedAt !== null,
-    acknowledgeBy: r.acknowledgeBy?.toISOString() ?? null,
-    acknowledgedAt: r.acknowledgedAt?.toISOString() ?? null,
-    completedAt: r.completedAt?.toISOString() ?? null,
-  };
+  // The same record as the API's, without the resolution: typed text does not go out with webhooks.
+  const { resolution: _resolution, ...record } = requestRecord(r);
+  const data: WebhookEventData["privacy_request.updated"] = { customer: customerRef, ...record };
   await emitWebhook(tx, r.tenantId, "privacy_request.updated", data, now);
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { getDb } from "@/db/client";
+import { zipAttachment } from "@/lib/api/attachment";
 import { currentStaff } from "@/lib/auth";
 import { ConflictError, ForbiddenError, NotFoundError, describeError } from "@/lib/errors";
 import { packageForReview } from "@/lib/privacy-requests/access-package";
@@ -18,18 +19,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
   const { id } = await params;
   try {
     const pkg = await packageForReview(await getDb(), staff, id);
-    return new Response(pkg.bytes, {
-      status: 200,
-      headers: {
-        "content-type": "application/zip",
-        "content-disposition": `attachment; filename="${pkg.fileName}"`,
-        "content-length": String(pkg.bytes.byteLength),
-        "cache-control": "no-store, private",
-        "referrer-policy": "no-referrer",
-        "x-content-type-options": "nosniff",
-        "x-robots-tag": "noindex, nofollow",
-      },
-    });
+    return zipAttachment(pkg.bytes, pkg.fileName);
   } catch (error) {
     // Outside their role, as with the request's page: nothing here.
     if (error instanceof ForbiddenError) return text(404, "Not found.");

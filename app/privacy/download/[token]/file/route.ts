@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { getDb } from "@/db/client";
+import { zipAttachment } from "@/lib/api/attachment";
 import { clientIp } from "@/lib/auth/request";
 import { describeError } from "@/lib/errors";
 import { DownloadLinkError, packageForDownload } from "@/lib/privacy-requests/access-package";
@@ -14,18 +15,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ toke
   const { token } = await params;
   try {
     const pkg = await packageForDownload(await getDb(), token, new Date(), { ip: clientIp(request.headers), userAgent: request.headers.get("user-agent") });
-    return new Response(pkg.bytes, {
-      status: 200,
-      headers: {
-        "content-type": "application/zip",
-        "content-disposition": `attachment; filename="${pkg.fileName}"`,
-        "content-length": String(pkg.bytes.byteLength),
-        "cache-control": "no-store, private",
-        "referrer-policy": "no-referrer",
-        "x-content-type-options": "nosniff",
-        "x-robots-tag": "noindex, nofollow",
-      },
-    });
+    return zipAttachment(pkg.bytes, pkg.fileName);
   } catch (error) {
     if (error instanceof DownloadLinkError) {
       return new Response(null, { status: 303, headers: { location: `/privacy/download/${encodeURIComponent(token)}`, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
