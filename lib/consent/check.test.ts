@@ -146,4 +146,18 @@ describe("batch consent checks", () => {
     expect(single).toBeInstanceOf(ValidationError);
     expect(single!.fieldErrors).toEqual([{ path: "channel", message: "purpose 'profiling' does not use the channel 'sms'" }]);
   });
+
+  it("reads a well-formed batch exactly as the schema would, at the edges of its lengths", async () => {
+    // The fast path for well-formed batches and batchCheckSchema must agree: same trimming, same limits.
+    const answered = await checkConsents(t.db, acme, { checks: [{ customer: "  ACME-0001 ", purpose: " marketing", channel: "email", extra: true }, { customer: "X".repeat(200), purpose: "marketing", channel: "sms" }] }, now);
+    expect(answered.map((r) => [r.customer, r.purpose, r.reason])).toEqual([
+      ["ACME-0001", "marketing", (await checkConsent(t.db, acme, { customer: "ACME-0001", purpose: "marketing", channel: "email" }, now)).reason],
+      ["X".repeat(200), "marketing", "unknown_customer"],
+    ]);
+    const tooLong = await checkConsents(t.db, acme, { checks: [{ customer: "X".repeat(201), purpose: "m".repeat(101), channel: "email" }, { customer: "   ", purpose: "marketing", channel: "email" }] }, now).then(
+      () => null,
+      (e: unknown) => e as ValidationError,
+    );
+    expect(tooLong!.fieldErrors.map((e) => e.path)).toEqual(["checks.0.customer", "checks.0.purpose", "checks.1.customer"]);
+  });
 });

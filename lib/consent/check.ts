@@ -293,9 +293,13 @@ export async function checkConsent(db: Db, tenantId: string, query: CheckQuery &
 // ---------------------------------------------------------------------------------------------
 // The batch
 
+/** Longest customer reference and purpose key a check takes: the schema and the batch's fast path share them. */
+const MAX_REF_LENGTH = 200;
+const MAX_PURPOSE_LENGTH = 100;
+
 const checkEntry = z.object({
-  customer: z.string("is required").trim().min(1, "is required").max(200, "must be at most 200 characters"),
-  purpose: z.string("is required").trim().min(1, "is required").max(100, "must be at most 100 characters"),
+  customer: z.string("is required").trim().min(1, "is required").max(MAX_REF_LENGTH, `must be at most ${MAX_REF_LENGTH} characters`),
+  purpose: z.string("is required").trim().min(1, "is required").max(MAX_PURPOSE_LENGTH, `must be at most ${MAX_PURPOSE_LENGTH} characters`),
   channel: z.enum(consentChannel.enumValues, "must be one of email, sms, phone, post, in_app"),
 });
 
@@ -333,7 +337,7 @@ function wellFormedBatch(body: unknown): { at?: string; checks: CheckQuery[] } |
     if (typeof customer !== "string" || typeof purpose !== "string" || typeof channel !== "string" || !CHANNELS.has(channel)) return null;
     const c = customer.trim();
     const p = purpose.trim();
-    if (c.length < 1 || c.length > 200 || p.length < 1 || p.length > 100) return null;
+    if (c.length < 1 || c.length > MAX_REF_LENGTH || p.length < 1 || p.length > MAX_PURPOSE_LENGTH) return null;
     queries[n] = { customer: c, purpose: p, channel: channel as ConsentChannel };
   }
   return at === undefined ? { checks: queries } : { at: at as string, checks: queries };
