@@ -9,9 +9,9 @@ import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact } from "@/lib/notifications/recipients";
 import { refuseCardData } from "@/lib/payments/card-numbers";
 import { addCalendarDays, dayIn, endOfDayIn, type CalendarDay } from "./calendar";
-import { DUE_SOON_DAYS, REGIMES, canExtend, deadlineFor, deadlineState, regimesFor, type Deadline, type Regime } from "./deadlines";
+import { DUE_SOON_DAYS, REGIMES, canExtend, deadlineFor, regimesFor, type Deadline, type DeadlineState, type Regime } from "./deadlines";
 import { dayWords, extensionNotice, identityConfirmedNotice, rejectionResponse, requestCompleted } from "./messages";
-import { ACTIVE_STATUSES, announce, isActive } from "./requests";
+import { ACTIVE_STATUSES, announce, isActive, requestDeadline } from "./requests";
 import { applyRestriction, liftRestrictionOfRefusedRequest, restrictionPlacedBy } from "./restriction";
 
 const reasonText = (what: string) => z.string(`Write ${what}`).trim().min(10, `Write ${what} (at least 10 characters)`).max(2000, "At most 2,000 characters").superRefine(refuseCardData);
@@ -42,7 +42,7 @@ export type QueueItem = {
   receivedAt: Date;
   dueAt: Date;
   extended: boolean;
-  deadline: ReturnType<typeof deadlineState>;
+  deadline: DeadlineState;
   customerId: string;
   customerName: string;
   customerRef: string;
@@ -87,7 +87,7 @@ export async function privacyRequestQueue(db: Db, actor: Actor, filter: z.output
     receivedAt: r.receivedAt,
     dueAt: r.dueAt,
     extended: r.extendedAt !== null,
-    deadline: isActive(r.status) ? deadlineState(r.dueAt, now) : "on_track",
+    deadline: requestDeadline(r, now),
     customerId: r.customerId,
     customerName,
     customerRef,
@@ -150,7 +150,7 @@ export type RequestDetail = {
   timeline: AuditEvent[];
   assignable: { id: string; name: string }[];
   extension: ReturnType<typeof canExtend>;
-  deadline: ReturnType<typeof deadlineState>;
+  deadline: DeadlineState;
   /** While identity is pending under a clock that waits for it (B3): the days the information may have arrived on, as that clock counts them. */
   identityDays: { receivedOn: CalendarDay; today: CalendarDay } | null;
 };
@@ -185,7 +185,7 @@ export async function privacyRequestDetail(db: Db, actor: Actor, requestId: stri
     assignable,
     extension: extensionCheck(request, rulePacks, now),
     identityDays: days && { receivedOn: days.receivedOn, today: days.today },
-    deadline: isActive(request.status) ? deadlineState(request.dueAt, now) : "on_track",
+    deadline: requestDeadline(request, now),
   };
 }
 

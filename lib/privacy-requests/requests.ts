@@ -24,7 +24,7 @@ import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact } from "@/lib/notifications/recipients";
 import { refuseCardData } from "@/lib/payments/card-numbers";
 import { emitWebhook, type WebhookEventData } from "@/lib/webhooks/webhooks";
-import { deadlineFor } from "./deadlines";
+import { deadlineFor, deadlineState, type DeadlineState } from "./deadlines";
 import { dayWords, requestAcknowledgement, requestCompleted } from "./messages";
 import { applyRestriction } from "./restriction";
 
@@ -41,6 +41,9 @@ export const needsIdentity = (type: PrivacyRequestType) => !IMMEDIATE_TYPES.incl
 
 export const ACTIVE_STATUSES: readonly PrivacyRequestStatus[] = ["identity_pending", "open", "in_progress", "awaiting_release"];
 export const isActive = (status: PrivacyRequestStatus) => ACTIVE_STATUSES.includes(status);
+
+/** Overdue, due soon or on track: a closed request is never late. */
+export const requestDeadline = (r: Pick<PrivacyRequest, "status" | "dueAt">, now: Date): DeadlineState => (isActive(r.status) ? deadlineState(r.dueAt, now) : "on_track");
 
 const words = (what: string, min: number) =>
   z

@@ -18,7 +18,7 @@ import { customerInteractions, DISPOSITION_LABELS, openCallWith } from "@/lib/in
 import { paymentMethodsOf, recordingState } from "@/lib/payments/payment-methods";
 import { customerPreferencesView, FREQUENCY_LABELS } from "@/lib/preferences/preferences";
 import { REQUEST_TYPE_LABELS, dayWords } from "@/lib/privacy-requests/messages";
-import { customerPrivacyRequests, isActive } from "@/lib/privacy-requests/requests";
+import { customerPrivacyRequests, requestDeadline } from "@/lib/privacy-requests/requests";
 import { endCallAction, startCallAction } from "./actions";
 import { ConsentPanel } from "./consent-panel";
 import { CustomerDetails } from "./customer-details";
@@ -181,7 +181,7 @@ export default async function CustomerPage({ params, searchParams }: { params: P
             status: r.status,
             received: dayWords(r.receivedAt, r.regime),
             due: dayWords(r.dueAt, r.regime),
-            overdue: isActive(r.status) && r.dueAt < renderedAt,
+            overdue: requestDeadline(r, renderedAt) === "overdue",
           }))}
         />
       </Card>
