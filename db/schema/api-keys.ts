@@ -19,6 +19,9 @@ export const apiKeys = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** Rate limit of this key (requests per second, burst); null: the defaults (100/s, bursts of 200). */
+    ratePerSecond: integer("rate_per_second"),
+    rateBurst: integer("rate_burst"),
   },
   (t) => [index("api_keys_tenant_idx").on(t.tenantId)],
 );

@@ -10,8 +10,11 @@ export const verificationFactorKind = pgEnum("verification_factor_kind", [
   "otp_email",
   "date_of_birth",
   "postcode",
+  /** Retired: the agent could see the account reference. Kept so that older factors still read. */
   "account_last4",
   "security_question",
+  /** Last 4 digits of a payment method on file, never shown to the agent before strong verification. */
+  "payment_last4",
 ]);
 export const factorOutcome = pgEnum("factor_outcome", ["pending", "match", "no_match", "expired"]);
 

@@ -12,3 +12,4 @@ export * from "./payments";
 export * from "./subscriptions";
 export * from "./preferences";
 export * from "./privacy-requests";
+export * from "./rate-limits";

@@ -15,6 +15,8 @@ export const tenants = pgTable("tenants", {
   knowledgeOnlyStrong: boolean("knowledge_only_strong").notNull().default(false),
   /** Email grants wait for the customer to follow a confirmation link (double opt-in) before they count. */
   emailDoubleOptIn: boolean("email_double_opt_in").notNull().default(false),
+  /** Staff policy: agents of this tenant must use a second factor too (supervisors and admins always do). */
+  agentMfaRequired: boolean("agent_mfa_required").notNull().default(false),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -18,6 +18,7 @@ export const FACTOR_LABELS: Record<VerificationFactorKind, string> = {
   date_of_birth: "Date of birth",
   postcode: "Postcode",
   account_last4: "Last 4 of account reference",
+  payment_last4: "Last 4 of a payment method on file",
   security_question: "Security question",
 };
 
