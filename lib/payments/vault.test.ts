@@ -27,7 +27,7 @@ function vaultContract(name: string, vault: () => PaymentVault) {
       const result = await vault().tokenize(t.db, acme, CARD, NOW);
       expect(result).toMatchObject({ kind: "card", brand: "visa", last4: "1111", expMonth: 12, expYear: 2030 });
       expect(result.token).toMatch(/^tok_[A-Za-z0-9_-]{16,}$/);
-      expect(result.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(result.fingerprint).toMatch(/^[A-Za-z0-9_-]+:[0-9a-f]{64}$/); // the key id, then the hash
       const text = JSON.stringify(result);
       expect(text).not.toContain("4111111111111111");
       expect(text).not.toContain("737");
