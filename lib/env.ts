@@ -12,7 +12,10 @@ export type AttestKey = { id: string; secret: string };
 export const LEGACY_KEY_ID = "legacy";
 
 function parseKeys(value: string, ctx: z.RefinementCtx): AttestKey[] {
-  const keys = value.split(",").map((entry) => ({ id: entry.split(":", 1)[0]!.trim(), secret: entry.slice(entry.indexOf(":") + 1).trim() }));
+  const keys = value.split(",").map((entry) => {
+    const at = entry.indexOf(":");
+    return { id: at < 0 ? "" : entry.slice(0, at).trim(), secret: entry.slice(at + 1).trim() };
+  });
   const problem = keys.some((k) => !/^[A-Za-z0-9_-]{1,16}$/.test(k.id))
     ? "each key is id:secret, the id 1 to 16 letters, digits, - or _ (e.g. k2:<secret>,k1:<secret>)"
     : keys.some((k) => k.secret.length < 32)
