@@ -7,6 +7,28 @@ import { z } from "zod";
  * The only reader of process.env. Defaults make the embedded mode (PGlite under .data/) work with no
  * configuration at all; production (NODE_ENV=production with DATABASE_URL) must configure its secret.
  */
+export type AttestKey = { id: string; secret: string };
+/** Names the secret of the values written before the keyring; AUTH_SECRET unless ATTEST_KEYS gives it. */
+export const LEGACY_KEY_ID = "legacy";
+
+function parseKeys(value: string, ctx: z.RefinementCtx): AttestKey[] {
+  const keys = value.split(",").map((entry) => {
+    const at = entry.indexOf(":");
+    return { id: at < 0 ? "" : entry.slice(0, at).trim(), secret: entry.slice(at + 1).trim() };
+  });
+  const problem = keys.some((k) => !/^[A-Za-z0-9_-]{1,16}$/.test(k.id))
+    ? "each key is id:secret, the id 1 to 16 letters, digits, - or _ (e.g. k2:<secret>,k1:<secret>)"
+    : keys.some((k) => k.secret.length < 32)
+      ? "each secret must be at least 32 characters (for example `openssl rand -base64 32`)"
+      : new Set(keys.map((k) => k.id)).size < keys.length
+        ? "a key id appears twice"
+        : keys[0]!.id === LEGACY_KEY_ID
+          ? `'${LEGACY_KEY_ID}' only reads old values: it cannot be the current (first) key`
+          : null;
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+  return keys;
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z
@@ -17,7 +39,10 @@ const schema = z.object({
     .optional()
     .catch(undefined),
   ATTEST_DATA_DIR: z.string().trim().min(1).default(".data"),
+  /** Signs staff sessions, and nothing else (lib/keys/keyring.ts holds the keys for data). */
   AUTH_SECRET: z.string().trim().min(32, "must be at least 32 characters").optional(),
+  /** `id:secret,…`: the keys that seal, hash and sign data, the current one first (lib/keys/keyring.ts). */
+  ATTEST_KEYS: z.string().trim().transform(parseKeys).optional(),
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
   /** Public address of the app, for links in messages (password reset, receipts). */
   APP_URL: z.url("must be a URL such as https://attest.example.com").default("http://localhost:3000"),
@@ -48,7 +73,7 @@ function parse(): Env {
   const raw = { ...process.env };
   // An empty DATABASE_URL means "not set", as in a shell that exported it blank.
   if (!raw.DATABASE_URL?.trim()) delete raw.DATABASE_URL;
-  for (const optional of ["AUTH_SECRET", "SMTP_URL", "SMS_HTTP_URL", "SMS_HTTP_TOKEN", "APP_URL", "SMTP_FROM"]) {
+  for (const optional of ["AUTH_SECRET", "ATTEST_KEYS", "SMTP_URL", "SMS_HTTP_URL", "SMS_HTTP_TOKEN", "APP_URL", "SMTP_FROM"]) {
     if (!raw[optional]?.trim()) delete raw[optional];
   }
   const parsed = schema.safeParse(raw);
@@ -83,12 +108,37 @@ export function authSecret(): string {
       "AUTH_SECRET is not set. In production (NODE_ENV=production with DATABASE_URL) every replica must share one secret: set AUTH_SECRET to a random value of at least 32 characters (for example `openssl rand -base64 32`).",
     );
   }
-  const file = path.resolve(env.ATTEST_DATA_DIR, "auth-secret");
+  return keptUnderDataFolder("auth-secret", () => randomBytes(32).toString("base64url"));
+}
+
+/** A value generated on first use and kept (owner-readable only) under the data folder. */
+function keptUnderDataFolder(name: string, generate: () => string): string {
+  const file = path.resolve(env.ATTEST_DATA_DIR, name);
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(path.dirname(file), { recursive: true });
-  const secret = randomBytes(32).toString("base64url");
-  writeFileSync(file, secret + "\n", { mode: 0o600 });
-  return secret;
+  const value = generate();
+  writeFileSync(file, value + "\n", { mode: 0o600 });
+  return value;
+}
+
+let keptKeys: AttestKey[] | undefined;
+/**
+ * The keyring, current key first: ATTEST_KEYS when set. A deployment without it refuses to start
+ * (replicas must share the keys, and losing them loses the data they seal). Otherwise one key is
+ * generated on first start and kept under the data folder (`attest-keys`, in ATTEST_KEYS's form).
+ */
+export function attestKeys(): AttestKey[] {
+  if (env.ATTEST_KEYS) return env.ATTEST_KEYS;
+  if (env.deployed) {
+    throw new Error(
+      "ATTEST_KEYS is not set. In production (NODE_ENV=production with DATABASE_URL) the keys that seal, hash and sign data must be configured: set ATTEST_KEYS=k1:<a random value of at least 32 characters> (for example `k1:$(openssl rand -base64 32)`), and keep it safe: data sealed with a lost key cannot be read.",
+    );
+  }
+  if (keptKeys) return keptKeys;
+  const kept = keptUnderDataFolder("attest-keys", () => `k1:${randomBytes(32).toString("base64url")}`);
+  const parsed = schema.shape.ATTEST_KEYS.safeParse(kept);
+  if (!parsed.success || !parsed.data) throw new Error(`${path.resolve(env.ATTEST_DATA_DIR, "attest-keys")}: ${parsed.error?.issues[0]?.message}`);
+  return (keptKeys = parsed.data);
 }
 
 /** The environment for a Next.js server process started by scripts/start.ts. */

@@ -9,7 +9,7 @@ import path from "node:path";
 import { connect, defaultTarget } from "@/db/client";
 import { migrate } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
-import { authSecret, env, serverProcessEnv } from "@/lib/env";
+import { attestKeys, authSecret, env, serverProcessEnv } from "@/lib/env";
 
 const dev = process.argv.includes("--dev");
 const next = path.resolve("node_modules/.bin/next");
@@ -41,7 +41,9 @@ async function prepareDatabase() {
 }
 
 async function main() {
-  authSecret(); // fails fast with a clear message when production has no secret
+  // Each fails fast with a clear message when a deployment lacks it.
+  authSecret();
+  attestKeys();
   await prepareDatabase();
   const childEnv = serverProcessEnv();
   if (!dev && !buildIsCurrent()) {

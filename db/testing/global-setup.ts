@@ -7,7 +7,7 @@ import type { TestProject } from "vitest/node";
 import { connect } from "@/db/client";
 import { migrate } from "@/db/migrate";
 import { seedDemo } from "@/db/seed";
-import { authSecret, env } from "@/lib/env";
+import { attestKeys, authSecret, env } from "@/lib/env";
 
 /** Where test files find the demo, migrated and seeded once for the whole run. */
 export type SeededDatabase = { kind: "pglite"; dumpFile: string } | { kind: "postgres"; template: string };
@@ -24,7 +24,9 @@ declare module "vitest" {
  * PostgreSQL. The copy is the real seed's output, so tests see exactly what `npm start` seeds.
  */
 export default async function setup(project: TestProject) {
-  authSecret(); // made now, once: every worker must hash contact points with the same key as the seed did
+  // Made now, once: every worker must sign, seal and hash with the same keys as the seed did.
+  authSecret();
+  attestKeys();
   if (env.DATABASE_URL) {
     const template = `attest_seeded_${process.pid}_${randomBytes(4).toString("hex")}`;
     const admin = postgres(env.DATABASE_URL, { onnotice: () => {}, max: 1 });

@@ -4,6 +4,7 @@ import { z } from "zod";
 import type { Db } from "@/db/client";
 import { consentChannel, purposes, type ConsentAction, type ConsentChannel, type ConsentStatus, type Customer, type Purpose } from "@/db/schema";
 import { ValidationError, fieldErrorsFromZod, type FieldError } from "@/lib/errors";
+import { hashKeyId } from "@/lib/keys/keyring";
 import { contactPointHash } from "./hashing";
 import { STATUS_AFTER, contactPointFor } from "./ledger";
 
@@ -63,8 +64,8 @@ export type ConsentFacts = {
   channel: ConsentChannel;
   latest: LatestConsent | null;
   at: Date;
-  /** The keyed hash of a contact point: contactPointHash, or a batch's memo of it (same values). */
-  hashContactPoint?: (tenantId: string, value: string) => string;
+  /** The keyed hash of a contact point with a given key: contactPointHash, or a batch's memo of it (same values). */
+  hashContactPoint?: (tenantId: string, value: string, keyId: string) => string;
 };
 
 /** The answer without the question: what the single check, each batch entry and the agent's panel show. */
@@ -97,7 +98,9 @@ export function decideConsent(facts: ConsentFacts): ConsentDecision {
   // Computed here rather than left to the sweep: a grant lapses the moment its validity ends.
   if (latest.validUntil && latest.validUntil <= at) return decision("expired", latest);
   const contactPoint = contactPointFor(customer, facts.channel);
-  if (latest.contactPointHash && (!contactPoint || (facts.hashContactPoint ?? contactPointHash)(facts.tenantId, contactPoint) !== latest.contactPointHash)) {
+  // Hashed again with the key the stored hash names: the ledger keeps each hash as it was made.
+  const stored = latest.contactPointHash;
+  if (stored && (!contactPoint || (facts.hashContactPoint ?? contactPointHash)(facts.tenantId, contactPoint, hashKeyId(stored)) !== stored)) {
     return decision("contact_point_changed", latest);
   }
   const { reviewIntervalDays } = facts.purpose;
@@ -343,12 +346,13 @@ function wellFormedBatch(body: unknown): { at?: string; checks: CheckQuery[] } |
   return at === undefined ? { checks: queries } : { at: at as string, checks: queries };
 }
 
-/** contactPointHash remembered for one batch (one tenant): a customer asked about on several channels or purposes is hashed once per contact point. */
+/** contactPointHash remembered for one batch (one tenant): a customer asked about on several channels or purposes is hashed once per contact point and key. */
 function memoizedHash(): NonNullable<ConsentFacts["hashContactPoint"]> {
   const memo = new Map<string, string>();
-  return (tenantId, value) => {
-    let hash = memo.get(value);
-    if (hash === undefined) memo.set(value, (hash = contactPointHash(tenantId, value)));
+  return (tenantId, value, keyId) => {
+    const name = `${keyId}:${value}`; // a key id holds no colon
+    let hash = memo.get(name);
+    if (hash === undefined) memo.set(name, (hash = contactPointHash(tenantId, value, keyId)));
     return hash;
   };
 }

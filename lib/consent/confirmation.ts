@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from "@/lib/errors";
 import { CONSENT_CHANNEL_WORDS, consentConfirmationRequest } from "@/lib/notifications/messages";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact, type ContactRoute } from "@/lib/notifications/recipients";
-import { contactPointHash } from "./hashing";
+import { contactPointMatches } from "./hashing";
 import { appendConsentEvent, contactPointFor, type NewConsentEvent } from "./ledger";
 import { CONFIRM_LINK_TTL_MS, LinkError, linkUrl, signLink, verifyLink } from "./links";
 
@@ -150,7 +150,7 @@ export async function confirmConsent(db: Db, token: string, meta: { ip: string |
     // The grant is for the contact point the request was for; the ledger derives it from the one on
     // file, so a request made for another address (or one changed since) is not confirmed for the wrong one.
     const onFile = contactPointFor(customer, pending.channel);
-    if (pending.contactPointHash && (!onFile || contactPointHash(pending.tenantId, onFile) !== pending.contactPointHash)) {
+    if (pending.contactPointHash && (!onFile || !contactPointMatches(pending.tenantId, onFile, pending.contactPointHash))) {
       throw new ConflictError(`This request was for a ${pending.channel === "email" ? "email address" : "phone number"} that is no longer the one on your account, so it cannot be confirmed. Nothing was changed.`);
     }
 

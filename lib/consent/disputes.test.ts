@@ -7,7 +7,7 @@ import { systemActor, type StaffActor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { ConflictError, ForbiddenError } from "@/lib/errors";
 import { endCall, startCall } from "@/lib/interactions/interactions";
-import { unseal } from "@/lib/notifications/sealed";
+import { isSealed, unseal } from "@/lib/notifications/sealed";
 import { createPurpose, publishNotice } from "./catalogue";
 import { checkConsent, purposeByKey } from "./check";
 import { appendGrantAwaitingConfirmation } from "./confirmation";
@@ -96,7 +96,7 @@ describe("consent receipts after a call, and \"this wasn't me\"", () => {
     const receipts = await receiptsOf(call);
     expect(receipts).toHaveLength(1);
     expect(receipts[0]).toMatchObject({ channel: "email", recipient: peter.email, sensitive: true, customerId: peter.id });
-    expect(receipts[0]!.body).toMatch(/^sealed:v1:/);
+    expect(isSealed(receipts[0]!.body!)).toBe(true);
     const body = unseal(receipts[0]!.body!);
     expect(body).toContain("You agreed to Marketing by SMS");
     expect(body).toContain("You refused Profiling by email");

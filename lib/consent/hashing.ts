@@ -1,16 +1,29 @@
-import { createHash, createHmac, hkdfSync } from "node:crypto";
+import { createHash } from "node:crypto";
 import type { ConsentEvent } from "@/db/schema";
-import { authSecret } from "@/lib/env";
+import { hashKeyId, keyedHash, keyedHashesUnderEveryKey } from "@/lib/keys/keyring";
 
-let contactKey: Buffer | undefined;
+const contactPoint = (tenantId: string, value: string) => `${tenantId}:${value.trim().toLowerCase()}`;
 
 /**
  * A contact point as the ledger keeps it: a keyed hash, so that the ledger holds no phone number or
- * email, yet a check can tell whether consent was given for the number the customer has now.
+ * email, yet a check can tell whether consent was given for the number the customer has now. Made
+ * with the current key, or the one named (to compare with a stored hash, which names its key).
  */
-export function contactPointHash(tenantId: string, value: string): string {
-  contactKey ??= Buffer.from(hkdfSync("sha256", authSecret(), "attest", "consent contact points", 32));
-  return createHmac("sha256", contactKey).update(`${tenantId}:${value.trim().toLowerCase()}`).digest("hex");
+export function contactPointHash(tenantId: string, value: string, keyId?: string): string {
+  return keyedHash("contactPoints", contactPoint(tenantId, value), keyId);
+}
+
+/**
+ * Whether a stored hash is of this contact point. The ledger is never rewritten, so a hash keeps the
+ * key it was made with for good: the value is hashed again with that key.
+ */
+export function contactPointMatches(tenantId: string, value: string, stored: string): boolean {
+  return contactPointHash(tenantId, value, hashKeyId(stored)) === stored;
+}
+
+/** The contact point hashed with every key of the ring: what a lookup by hash (the suppression list) asks for. */
+export function contactPointHashesUnderEveryKey(tenantId: string, value: string): string[] {
+  return keyedHashesUnderEveryKey("contactPoints", contactPoint(tenantId, value));
 }
 
 export function evidenceHash(evidence: unknown): string {

@@ -1,22 +1,19 @@
-import { createHmac, hkdfSync, randomInt, timingSafeEqual } from "node:crypto";
-import { authSecret } from "@/lib/env";
+import { randomInt } from "node:crypto";
+import { keyedHash, keyedHashMatches } from "@/lib/keys/keyring";
 
 /** A 6-digit one-time code from a cryptographic source (≈20 bits, RULES.md G2). */
 export function newOneTimeCode(): string {
   return String(randomInt(0, 1_000_000)).padStart(6, "0");
 }
 
-let codeKey: Buffer | undefined;
 /** Keyed hash of a code, bound to its factor so a hash cannot be replayed for another one. */
 export function hashOneTimeCode(factorId: string, code: string): string {
-  codeKey ??= Buffer.from(hkdfSync("sha256", authSecret(), "attest", "one-time codes", 32));
-  return createHmac("sha256", codeKey).update(`${factorId}:${code}`).digest("hex");
+  return keyedHash("oneTimeCodes", `${factorId}:${code}`);
 }
 
-export function sameHash(a: string, b: string): boolean {
-  const left = Buffer.from(a, "hex");
-  const right = Buffer.from(b, "hex");
-  return left.length === right.length && timingSafeEqual(left, right);
+/** Whether the code said is the one hashed (with the key the hash names), in constant time. */
+export function oneTimeCodeMatches(factorId: string, code: string, stored: string): boolean {
+  return keyedHashMatches("oneTimeCodes", `${factorId}:${code}`, stored);
 }
 
 /** What the caller says, in the form it is compared in. */

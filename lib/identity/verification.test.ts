@@ -137,7 +137,7 @@ describe("caller verification", () => {
 
       const [factor] = await factorsOf(call.id);
       expect(factor).toMatchObject({ kind: "otp_sms", outcome: "pending", destination: "•••• •••456", codeTries: 0, answeredAt: null });
-      expect(factor!.codeHash).toMatch(/^[0-9a-f]{64}$/);
+      expect(factor!.codeHash).toMatch(/^[A-Za-z0-9_-]+:[0-9a-f]{64}$/); // the key id, then the hash
       expect(factor!.codeExpiresAt!.getTime() - factor!.createdAt.getTime()).toBe(CODE_TTL_MS);
 
       // The code in clear would match this pattern, and nowhere in the database does.

@@ -22,7 +22,7 @@ import { heldCall } from "@/lib/interactions/interactions";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { refuseCardData } from "@/lib/payments/card-numbers";
 import { verifyPassword } from "@/lib/staff/passwords";
-import { hashOneTimeCode, newOneTimeCode, normalise, sameHash } from "./answers";
+import { hashOneTimeCode, newOneTimeCode, normalise, oneTimeCodeMatches } from "./answers";
 import {
   CODE_MAX_TRIES,
   CODE_TTL_MS,
@@ -181,7 +181,7 @@ export async function checkVerificationCode(db: Db, actor: Actor, input: z.outpu
       await recordAudit(tx, actor, verificationEvent(call, verification, "verification.code_expired", { factor: factor.kind }, "failure"));
       return { match: false, level: effectiveLevel(verification, call, now), locked: false, attemptsLeft: MAX_FAILED_FACTORS - verification.failedFactors, expired: true };
     }
-    const match = sameHash(hashOneTimeCode(factor.id, normalise.code(input.code)), factor.codeHash!);
+    const match = oneTimeCodeMatches(factor.id, normalise.code(input.code), factor.codeHash!);
     const tries = factor.codeTries + 1;
     const outcome = match ? "match" : tries >= CODE_MAX_TRIES ? "no_match" : "pending";
     await tx

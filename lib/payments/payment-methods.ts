@@ -138,7 +138,7 @@ async function currentMethod(tx: Db, call: Interaction, id: string): Promise<Pay
  */
 async function storeTokenized(tx: Db, vault: PaymentVault, actor: Actor, call: Interaction, customer: Customer, tokenized: Tokenized, extra: { holderName: string | null; billingAddress: PostalAddress | null; numberField: string }, reason: string, now: Date): Promise<PaymentMethod> {
   const current = await tx.select().from(paymentMethods).where(and(eq(paymentMethods.tenantId, call.tenantId), eq(paymentMethods.customerId, customer.id), isNull(paymentMethods.removedAt)));
-  const same = current.find((m) => m.fingerprint === tokenized.fingerprint);
+  const same = current.find((m) => tokenized.fingerprints.includes(m.fingerprint));
   if (same) {
     await vault.remove(tx, call.tenantId, tokenized.token, now); // a processor keeps tokens until told
     throw ValidationError.field(extra.numberField, `This ${same.kind === "card" ? "card" : "account"} is already on file (${describeMethod(same)})`);

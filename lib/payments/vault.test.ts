@@ -5,6 +5,7 @@ import { vaultTokens } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { ValidationError } from "@/lib/errors";
+import { rotateToNewKey } from "@/lib/keys/testing";
 import { localVault, vaultFromEnv, type PaymentVault } from "./vault";
 
 const NOW = new Date("2026-11-26T12:00:00Z");
@@ -27,7 +28,7 @@ function vaultContract(name: string, vault: () => PaymentVault) {
       const result = await vault().tokenize(t.db, acme, CARD, NOW);
       expect(result).toMatchObject({ kind: "card", brand: "visa", last4: "1111", expMonth: 12, expYear: 2030 });
       expect(result.token).toMatch(/^tok_[A-Za-z0-9_-]{16,}$/);
-      expect(result.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+      expect(result.fingerprint).toMatch(/^[A-Za-z0-9_-]+:[0-9a-f]{64}$/); // the key id, then the hash
       const text = JSON.stringify(result);
       expect(text).not.toContain("4111111111111111");
       expect(text).not.toContain("737");
@@ -44,6 +45,18 @@ function vaultContract(name: string, vault: () => PaymentVault) {
       // Fingerprints are keyed per tenant: one tenant's cannot be matched against another's.
       const other = await vault().tokenize(t.db, globex, CARD, NOW);
       expect(other.fingerprint).not.toBe(a.fingerprint);
+    });
+
+    it("still recognises a card fingerprinted before a key rotation, whose number was never kept", async () => {
+      const before = await vault().tokenize(t.db, acme, CARD, NOW);
+      const { restore } = rotateToNewKey();
+      try {
+        const after = await vault().tokenize(t.db, acme, CARD, NOW);
+        expect(after.fingerprint).not.toBe(before.fingerprint);
+        expect(after.fingerprints).toContain(before.fingerprint);
+      } finally {
+        restore();
+      }
     });
 
     it("tokenizes bank accounts: IBAN and US routing + account number", async () => {

@@ -1,9 +1,9 @@
-import { createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { vaultTokens } from "@/db/schema";
-import { authSecret } from "@/lib/env";
 import { ValidationError } from "@/lib/errors";
+import { keyedHashesUnderEveryKey } from "@/lib/keys/keyring";
 import { checkIban, checkUsAccount } from "./bank-accounts";
 import { checkCard } from "./cards";
 
@@ -23,6 +23,11 @@ export type Tokenized = {
   expYear?: number;
   /** Keyed hash of the number: the same card or account gives the same fingerprint, and nothing else does. */
   fingerprint: string;
+  /**
+   * The number's fingerprint under every key the vault reads with (`fingerprint` first): one stored
+   * before a key rotation is one of these, as the number itself was never kept to fingerprint again.
+   */
+  fingerprints: string[];
 };
 
 /**
@@ -36,11 +41,9 @@ export type PaymentVault = {
   remove(tx: Db, tenantId: string, token: string, now?: Date): Promise<void>;
 };
 
-let fingerprintKey: Buffer | undefined;
-
-function fingerprintOf(tenantId: string, what: string): string {
-  fingerprintKey ??= Buffer.from(hkdfSync("sha256", authSecret(), "attest", "payment vault fingerprints", 32));
-  return createHmac("sha256", fingerprintKey).update(`${tenantId}:${what}`).digest("hex");
+function fingerprintsOf(tenantId: string, what: string): Pick<Tokenized, "fingerprint" | "fingerprints"> {
+  const fingerprints = keyedHashesUnderEveryKey("paymentFingerprints", `${tenantId}:${what}`);
+  return { fingerprint: fingerprints[0]!, fingerprints };
 }
 
 /**
@@ -56,15 +59,15 @@ export const localVault: PaymentVault = {
       const checked = checkCard(input, now);
       if (!checked.ok) throw new ValidationError(checked.errors, "The card was not accepted: see the highlighted fields.");
       const { digits, brand, last4, expMonth, expYear } = checked.card;
-      facts = { kind: "card", brand, last4, expMonth, expYear, fingerprint: fingerprintOf(tenantId, `card:${digits}`) };
+      facts = { kind: "card", brand, last4, expMonth, expYear, ...fingerprintsOf(tenantId, `card:${digits}`) };
     } else if (input.scheme === "iban") {
       const checked = checkIban(input.iban);
       if (!checked.ok) throw ValidationError.field("iban", checked.message);
-      facts = { kind: "bank_account", brand: "iban", last4: checked.last4, fingerprint: fingerprintOf(tenantId, `iban:${checked.iban}`) };
+      facts = { kind: "bank_account", brand: "iban", last4: checked.last4, ...fingerprintsOf(tenantId, `iban:${checked.iban}`) };
     } else {
       const checked = checkUsAccount(input.routingNumber, input.accountNumber);
       if (!checked.ok) throw new ValidationError(checked.errors, "The bank account was not accepted: see the highlighted fields.");
-      facts = { kind: "bank_account", brand: "us_ach", last4: checked.last4, fingerprint: fingerprintOf(tenantId, `us_ach:${checked.routingNumber}:${checked.accountNumber}`) };
+      facts = { kind: "bank_account", brand: "us_ach", last4: checked.last4, ...fingerprintsOf(tenantId, `us_ach:${checked.routingNumber}:${checked.accountNumber}`) };
     }
     const token = `tok_${randomBytes(18).toString("base64url")}`;
     await tx.insert(vaultTokens).values({
