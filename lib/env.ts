@@ -3,14 +3,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { z } from "zod";
 
-/**
- * The only reader of process.env. Defaults make the embedded mode (PGlite under .data/) work with no
- * configuration at all; production (NODE_ENV=production with DATABASE_URL) must configure its secret.
- */
 export type AttestKey = { id: string; secret: string };
 /** Names the secret of the values written before the keyring; AUTH_SECRET unless ATTEST_KEYS gives it. */
 export const LEGACY_KEY_ID = "legacy";
 
+/** ATTEST_KEYS as given, `k2:<secret>,k1:<secret>`: the current key first, each secret used as it is written. */
 function parseKeys(value: string, ctx: z.RefinementCtx): AttestKey[] {
   const keys = value.split(",").map((entry) => {
     const at = entry.indexOf(":");
@@ -29,6 +26,11 @@ function parseKeys(value: string, ctx: z.RefinementCtx): AttestKey[] {
   return keys;
 }
 
+/**
+ * The only reader of process.env. Defaults make the embedded mode (PGlite under .data/) work with no
+ * configuration at all; production (NODE_ENV=production with DATABASE_URL) must configure its secrets
+ * (AUTH_SECRET, ATTEST_KEYS).
+ */
 const schema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   DATABASE_URL: z
