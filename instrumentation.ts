@@ -1,8 +1,8 @@
 /**
  * Next.js calls register() once when a server starts. The Node.js server delivers the outbox itself,
- * every OUTBOX_POLL_MS, and every minute sweeps lapsed consents, applies due subscription changes and drops
- * access packages whose download link has expired (OUTBOX_POLL_MS=0 turns them all off, for
- * deployments that run `npm run worker` instead).
+ * as soon as a message is queued (and every OUTBOX_POLL_MS for retries), and every minute sweeps
+ * lapsed consents, applies due subscription changes and drops access packages whose download link has
+ * expired (OUTBOX_POLL_MS=0 turns them all off, for deployments that run `npm run worker` instead).
  */
 /** Checks compute expiry themselves; the sweep only puts lapses on the record, so a minute is plenty. */
 const EXPIRY_SWEEP_MS = 60_000;
@@ -14,14 +14,14 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("@/lib/env");
     if (env.OUTBOX_POLL_MS === 0) return;
-    const [{ getDb }, { startOutboxWorker }, { startExpirySweep }, { startSubscriptionRenewals }, { startPackageExpiry }] = await Promise.all([
+    const [{ getConnection, getDb }, { startOutboxWorker }, { startExpirySweep }, { startSubscriptionRenewals }, { startPackageExpiry }] = await Promise.all([
       import("@/db/client"),
       import("@/lib/notifications/worker"),
       import("@/lib/consent/expiry"),
       import("@/lib/subscriptions/subscriptions"),
       import("@/lib/privacy-requests/access-package"),
     ]);
-    startOutboxWorker(getDb, env.OUTBOX_POLL_MS);
+    startOutboxWorker(getConnection, env.OUTBOX_POLL_MS);
     startExpirySweep(getDb, EXPIRY_SWEEP_MS);
     // Pending plan and cycle changes and scheduled cancellations take effect on the minute as well.
     startSubscriptionRenewals(getDb, EXPIRY_SWEEP_MS);

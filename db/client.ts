@@ -15,7 +15,16 @@ type Schema = typeof schema;
 export type Db = PgDatabase<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
-export type Connection = { db: Db; close: () => Promise<void>; kind: "pglite" | "postgres" };
+export type Connection = {
+  db: Db;
+  close: () => Promise<void>;
+  kind: "pglite" | "postgres";
+  /**
+   * Calls `onNotify` with the payload of each NOTIFY on `channel`, which both databases send only when
+   * the notifying transaction commits. Resolves, once listening, with the function that stops it.
+   */
+  listen: (channel: string, onNotify: (payload: string) => void) => Promise<() => Promise<void>>;
+};
 
 /**
  * Opens a connection. `target` is a postgres:// URL, a PGlite folder, or "memory://" for a
@@ -24,12 +33,26 @@ export type Connection = { db: Db; close: () => Promise<void>; kind: "pglite" | 
 export async function connect(target: string, { loadDataDir }: { loadDataDir?: Blob } = {}): Promise<Connection> {
   if (/^postgres(ql)?:\/\//.test(target)) {
     const client = postgres(target, { onnotice: () => {}, max: 10 });
-    return { db: drizzlePostgres(client, { schema }) as unknown as Db, close: () => client.end(), kind: "postgres" };
+    return {
+      db: drizzlePostgres(client, { schema }) as unknown as Db,
+      close: () => client.end(),
+      kind: "postgres",
+      // On a connection of its own, which postgres.js opens again (and listens again on) if it drops.
+      listen: async (channel, onNotify) => (await client.listen(channel, onNotify)).unlisten,
+    };
   }
   if (target !== "memory://") mkdirSync(target, { recursive: true });
   // `loadDataDir` starts an embedded database from a dump of another (tests start from a seeded one).
   const client = await PGlite.create(target, { extensions: { pg_trgm }, loadDataDir });
-  return { db: drizzlePglite(client, { schema }) as unknown as Db, close: () => client.close(), kind: "pglite" };
+  return {
+    db: drizzlePglite(client, { schema }) as unknown as Db,
+    close: () => client.close(),
+    kind: "pglite",
+    listen: async (channel, onNotify) => {
+      const unlisten = await client.listen(channel, onNotify);
+      return () => unlisten();
+    },
+  };
 }
 
 export function defaultTarget(): string {

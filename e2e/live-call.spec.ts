@@ -12,6 +12,7 @@ async function latestMessageTo(mailbox: Page, recipient: string, containing: Reg
 }
 
 test("an agent verifies the caller with a code and a knowledge check, reveals and changes the phone, and the old number is told", async ({ page, context, request }) => {
+  test.setTimeout(60_000); // a code and two notices through the mailbox, and some twenty steps
   const id = await customerId(request, "ACME-0004"); // Mohammed Rahman, 07812 345678, born 1969-01-21
   await signIn(page, "agent@demo.test");
   await page.goto(`/customers/${id}`);
@@ -78,6 +79,7 @@ test("an agent verifies the caller with a code and a knowledge check, reveals an
 });
 
 test("three wrong answers lock verification, and the supervisor reviews the alert", async ({ page, browser, request }) => {
+  test.setTimeout(45_000); // a second browser for the supervisor, who signs in too
   const id = await customerId(request, "ACME-0005"); // Gwen Llewellyn
   await signIn(page, "agent@demo.test");
   await page.goto(`/customers/${id}`);

@@ -54,7 +54,7 @@ const schema = z.object({
   /** HTTP endpoint of the SMS provider (POST JSON {to, body}); unset: SMS lands in the dev mailbox. */
   SMS_HTTP_URL: z.url("must be a URL").optional(),
   SMS_HTTP_TOKEN: z.string().trim().min(1).optional(),
-  /** How often the in-process worker delivers due messages; 0 turns it off (run `npm run worker`). */
+  /** How often the in-process worker looks for due retries (a queued message wakes it at once); 0: off. */
   OUTBOX_POLL_MS: z.coerce.number().int().min(0).default(2000),
 });
 

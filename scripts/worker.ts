@@ -28,13 +28,13 @@ async function main() {
   }
   const connection = await getConnection();
   const pollMs = env.OUTBOX_POLL_MS || STANDALONE_POLL_MS;
-  const stopOutbox = startOutboxWorker(async () => connection.db, pollMs);
+  const stopOutbox = startOutboxWorker(async () => connection, pollMs);
   const stopSweep = startExpirySweep(async () => connection.db, EXPIRY_SWEEP_MS);
   const stopRenewals = startSubscriptionRenewals(async () => connection.db, EXPIRY_SWEEP_MS);
   const stopPackages = startPackageExpiry(async () => connection.db, EXPIRY_SWEEP_MS);
   const stop = () => Promise.all([stopOutbox(), stopSweep(), stopRenewals(), stopPackages()]);
   console.log(
-    `Outbox worker: delivering due messages every ${pollMs} ms; every ${EXPIRY_SWEEP_MS / 1000} s sweeping lapsed consents, applying due subscription changes and dropping expired access packages (Ctrl+C to stop).`,
+    `Outbox worker: delivering messages as they are queued, and due retries every ${pollMs} ms; every ${EXPIRY_SWEEP_MS / 1000} s sweeping lapsed consents, applying due subscription changes and dropping expired access packages (Ctrl+C to stop).`,
   );
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { outboxMessages, type OutboxMessage } from "@/db/schema";
 import { maskEmail, maskPhone } from "@/lib/customers/masking";
@@ -29,7 +30,14 @@ export class UndeliverableError extends Error {}
 /** Retries stop after a day: a notice that has not arrived by then is reported as failed. */
 const GIVE_UP_AFTER_MS = 24 * 60 * 60 * 1000;
 
-/** Queues a message. Call it with the transaction that makes the change the message tells of. */
+/** The channel on which a queued message wakes the outbox workers (see startOutboxWorker). */
+export const OUTBOX_CHANNEL = "attest_outbox";
+
+/**
+ * Queues a message. Call it with the transaction that makes the change the message tells of. The
+ * workers are told at once, by a NOTIFY that the database sends when (and only if) that transaction
+ * commits: to this process and to every replica and `npm run worker` listening.
+ */
 export async function enqueueMessage(tx: Db, message: NewMessage, now = new Date()): Promise<string> {
   const sensitive = message.sensitive ?? false;
   if (message.sealRecipient && !sensitive) throw new Error("a sealed recipient needs a sensitive message");
@@ -50,6 +58,7 @@ export async function enqueueMessage(tx: Db, message: NewMessage, now = new Date
       createdAt: now,
     })
     .returning({ id: outboxMessages.id });
+  await tx.execute(sql`select pg_notify(${OUTBOX_CHANNEL}, ${row!.id})`);
   return row!.id;
 }
 

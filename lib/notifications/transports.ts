@@ -5,6 +5,7 @@ import { devMailbox, type OutboxMessage } from "@/db/schema";
 import { tenantScope, type Actor } from "@/lib/actor";
 import { env, type Env } from "@/lib/env";
 import { webhookTransport } from "@/lib/webhooks/delivery";
+import { defaultTargetPolicy } from "@/lib/webhooks/targets";
 import { seal, unseal } from "./sealed";
 
 /** One message as a transport sees it: the body in clear, opened from the outbox just before sending. */
@@ -111,7 +112,7 @@ export function transportsFromEnv(db: Db, settings: TransportSettings = env): Tr
     email: settings.SMTP_URL ? smtpTransport(settings.SMTP_URL, settings.SMTP_FROM) : fallback("SMTP_URL"),
     sms: settings.SMS_HTTP_URL ? httpSmsTransport(settings.SMS_HTTP_URL, settings.SMS_HTTP_TOKEN) : fallback("SMS_HTTP_URL"),
     // Never the dev mailbox: a tenant's own endpoint is the only place a webhook can go.
-    webhook: webhookTransport(db),
+    webhook: webhookTransport(db, { targets: { ...defaultTargetPolicy(), loopbackAllowed: !settings.deployed } }),
   };
 }
 

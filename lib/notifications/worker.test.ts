@@ -1,11 +1,12 @@
 import { asc, eq, inArray, sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { queryRows, type Db } from "@/db/client";
+import { connect, queryRows, type Connection } from "@/db/client";
 import { devMailbox, outboxAttempts, outboxMessages } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { systemActor } from "@/lib/actor";
-import { enqueueMessage, type NewMessage } from "./outbox";
+import { env } from "@/lib/env";
+import { enqueueMessage, OUTBOX_CHANNEL, type NewMessage } from "./outbox";
 import { isSealed } from "./sealed";
 import { devMailboxTransport, readDevMailbox, type OutgoingMessage, type Transport, type Transports } from "./transports";
 import { deliverDueMessages, retryDelayMs, startOutboxWorker } from "./worker";
@@ -266,16 +267,17 @@ describe("outbox delivery", () => {
     let opened = 0;
     let releaseDb!: () => void;
     const dbReady = new Promise<void>((resolve) => (releaseDb = resolve));
-    const slowToOpen = async (): Promise<Db> => {
+    const slowToOpen = async (): Promise<Connection> => {
       opened += 1;
       await dbReady;
-      return t.db;
+      return t.connection;
     };
     await enqueueMessage(t.db, notice());
     const stop = startOutboxWorker(slowToOpen, 5, () => mailbox);
 
     await new Promise((resolve) => setTimeout(resolve, 60));
-    expect(opened).toBe(1); // ticks came while the first run waited, and were skipped
+    // Once to listen for new messages, once for the first run: ticks came while it waited, and were skipped.
+    expect(opened).toBe(2);
     releaseDb();
     await expect.poll(async () => (await mailboxRows()).length, { timeout: 5000 }).toBe(1);
     await stop();
@@ -285,6 +287,69 @@ describe("outbox delivery", () => {
     await new Promise((resolve) => setTimeout(resolve, 60));
     expect(opened).toBe(openedAtStop);
     expect(await mailboxRows()).toHaveLength(1);
+  });
+
+  describe("woken by a queued message", () => {
+    /** Far longer than any test: whatever is delivered was not delivered by the poll. */
+    const NEVER = HOUR;
+    const deliveredIds = async () => (await mailboxRows()).map((r) => r.messageId).sort();
+
+    it("delivers at start what was queued before, then each message as its transaction commits, not at the poll", async () => {
+      const before = await enqueueMessage(t.db, notice({ recipient: "before@example.com" }));
+      const stop = startOutboxWorker(async () => t.connection, NEVER, () => mailbox);
+      try {
+        await expect.poll(deliveredIds, { timeout: 20_000 }).toEqual([before]);
+        const queued = await t.db.transaction((tx) => enqueueMessage(tx, notice({ recipient: "after@example.com" })));
+        await expect.poll(deliveredIds, { timeout: 20_000 }).toEqual([before, queued].sort());
+        // A message queued while a run is under way is not left for the poll either.
+        const burst = await Promise.all([1, 2, 3].map((i) => enqueueMessage(t.db, notice({ recipient: `burst${i}@example.com` }))));
+        await expect.poll(deliveredIds, { timeout: 20_000 }).toEqual([before, queued, ...burst].sort());
+      } finally {
+        await stop();
+      }
+    });
+
+    it("is told only when the transaction that queued the message commits, never for one rolled back", async () => {
+      const told: string[] = [];
+      const unlisten = await t.connection.listen(OUTBOX_CHANNEL, (id) => told.push(id));
+      try {
+        let rolledBack = "";
+        const refused = t.db.transaction(async (tx) => {
+          rolledBack = await enqueueMessage(tx, notice());
+          throw new Error("the change was refused");
+        });
+        await expect(refused).rejects.toThrow("the change was refused");
+        const committed = await t.db.transaction(async (tx) => {
+          const id = await enqueueMessage(tx, notice());
+          await tx.execute(sql`select 1`);
+          expect(told).toEqual([]); // not yet: the transaction is still open
+          return id;
+        });
+        // Notifications arrive in commit order: had the rolled-back one been sent, it would be first.
+        await expect.poll(() => told, { timeout: 20_000 }).toContain(committed);
+        expect(told).toEqual([committed]);
+        expect(rolledBack).not.toBe("");
+      } finally {
+        await unlisten();
+      }
+    });
+
+    it.skipIf(!env.DATABASE_URL)("on PostgreSQL, is woken through NOTIFY by a message another server queued", async () => {
+      const [row] = await queryRows<{ name: string }>(t.db, sql`select current_database() as name`);
+      const url = new URL(env.DATABASE_URL!);
+      url.pathname = `/${row!.name}`;
+      const otherReplica = await connect(url.toString());
+      const stop = startOutboxWorker(async () => t.connection, NEVER, () => mailbox);
+      try {
+        // The first run at start has nothing to deliver; then only a notification can bring the message.
+        await expect.poll(() => t.db.select().from(outboxAttempts), { timeout: 20_000 }).toEqual([]);
+        const id = await otherReplica.db.transaction((tx) => enqueueMessage(tx, notice()));
+        await expect.poll(deliveredIds, { timeout: 20_000 }).toEqual([id]);
+      } finally {
+        await stop();
+        await otherReplica.close();
+      }
+    });
   });
 });
 

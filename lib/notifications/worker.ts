@@ -1,10 +1,10 @@
 import { and, eq, lt, lte, or, sql } from "drizzle-orm";
-import type { Db } from "@/db/client";
+import type { Connection, Db } from "@/db/client";
 import { outboxAttempts, outboxMessages, type OutboxMessage } from "@/db/schema";
 import { describeError } from "@/lib/errors";
 import { startPeriodicJob } from "@/lib/jobs/periodic";
 import { webhookTransport } from "@/lib/webhooks/delivery";
-import { maskedRecipient, UndeliverableError } from "./outbox";
+import { maskedRecipient, OUTBOX_CHANNEL, UndeliverableError } from "./outbox";
 import { isSealed, unseal } from "./sealed";
 import { transportsFromEnv, type Transports } from "./transports";
 
@@ -118,18 +118,24 @@ export async function deliverDueMessages(db: Db, transports: Transports, options
   return summary;
 }
 
-/** Delivers due messages every `intervalMs`, a full batch followed at once by the next. */
+/**
+ * Delivers messages as soon as they are queued (woken by enqueueMessage's NOTIFY, whichever process
+ * queued them), and every `intervalMs` for retries and for anything a lost notification left behind;
+ * a full batch is followed at once by the next.
+ */
 export function startOutboxWorker(
-  getDbFn: () => Promise<Db>,
+  getConnectionFn: () => Promise<Connection>,
   intervalMs: number,
   transportsFor: (db: Db) => Transports = transportsFromEnv,
 ): () => Promise<void> {
   let transports: Transports | undefined;
-  return startPeriodicJob("Outbox delivery run", intervalMs, async () => {
-    const db = await getDbFn();
+  const deliverBatch = async () => {
+    const { db } = await getConnectionFn();
     transports ??= transportsFor(db);
     const summary = await deliverDueMessages(db, transports, { batchSize: DEFAULT_BATCH_SIZE });
     if (summary.failed > 0) console.warn(`Outbox: ${summary.failed} message(s) given up on; their last error is in outbox_messages.last_error`);
     return { moreWaiting: summary.claimed === DEFAULT_BATCH_SIZE };
-  });
+  };
+  const wakeUps = async (runNow: () => void) => (await getConnectionFn()).listen(OUTBOX_CHANNEL, runNow);
+  return startPeriodicJob("Outbox delivery run", intervalMs, deliverBatch, wakeUps);
 }

@@ -44,6 +44,7 @@ import { customerByRef, verifyStrongly } from "@/lib/payments/testing";
 import { updateMarketingPreferences } from "@/lib/preferences/preferences";
 import { applyDueSubscriptionChanges } from "@/lib/subscriptions/subscriptions";
 import { registerWebhookEndpoint } from "@/lib/webhooks/webhooks";
+import { offlineTargets } from "@/db/testing/webhook-targets";
 import { CLEARED, carryOutErasure, erasurePlan } from "./erasure";
 import { buildAccessPackage, reviewAndReleasePackage } from "./access-package";
 import { assignRequest, completeRequest, confirmIdentity, extendRequest, rejectRequest } from "./queue";
@@ -112,7 +113,7 @@ describe("erasure", () => {
     supervisor = await signedInStaff(t.db, "supervisor@demo.test");
     admin = await signedInStaff(t.db, "admin@demo.test");
     raj = await customerByRef(t.db, "acme", RAJ.ref);
-    await registerWebhookEndpoint(t.db, admin, { tenantId: acme, url: "https://crm.acme.test/hooks/attest", description: "Acme CRM", eventTypes: ["customer.erased", "privacy_request.updated"] });
+    await registerWebhookEndpoint(t.db, admin, { tenantId: acme, url: "https://crm.acme.test/hooks/attest", description: "Acme CRM", eventTypes: ["customer.erased", "privacy_request.updated"] }, { targets: offlineTargets() });
 
     // Something in every table: consents with the customer's words, web evidence and a dispute from an
     // IP address, preferences, a security answer, calls with the caller's number and notes, a changed

@@ -8,6 +8,7 @@ import { authenticateApiKey } from "@/lib/api-keys/api-keys";
 import { putCustomer } from "@/lib/customers/customers";
 import { ConflictError, ForbiddenError, ValidationError } from "@/lib/errors";
 import { registerWebhookEndpoint } from "@/lib/webhooks/webhooks";
+import { offlineTargets } from "@/db/testing/webhook-targets";
 import {
   assignRequest,
   completeRequest,
@@ -52,7 +53,7 @@ describe("the supervisors' privacy-request queue", () => {
     acmeKey = (await authenticateApiKey(t.db, "demo-acme-api-key", null))!;
     globexKey = (await authenticateApiKey(t.db, "demo-globex-api-key", null))!;
     for (const tenant of ["acme", "globex"]) {
-      await registerWebhookEndpoint(t.db, admin, { tenantId: await tenantIdByKey(t.db, tenant), url: `https://crm.${tenant}.test/attest`, description: "CRM", eventTypes: ["privacy_request.updated"] });
+      await registerWebhookEndpoint(t.db, admin, { tenantId: await tenantIdByKey(t.db, tenant), url: `https://crm.${tenant}.test/attest`, description: "CRM", eventTypes: ["privacy_request.updated"] }, { targets: offlineTargets() });
     }
   });
   afterAll(() => t?.close());

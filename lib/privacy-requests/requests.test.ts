@@ -11,6 +11,7 @@ import { checkKnowledge, checkVerificationCode, sendVerificationCode } from "@/l
 import { unseal } from "@/lib/notifications/sealed";
 import { customerByRef, freshCall, verifyBasic } from "@/lib/payments/testing";
 import { registerWebhookEndpoint } from "@/lib/webhooks/webhooks";
+import { offlineTargets } from "@/db/testing/webhook-targets";
 import { tenantIdByKey } from "@/db/seed";
 import { readBackScript } from "./messages";
 import { createPrivacyRequest, identityFact, logPrivacyRequest, logRequestSchema } from "./requests";
@@ -46,7 +47,7 @@ describe("logging a privacy request during a call", () => {
     agent = await signedInStaff(t.db, "agent@demo.test");
     agentAcme = await signedInStaff(t.db, "agent.acme@demo.test");
     const admin = await signedInStaff(t.db, "admin@demo.test");
-    await registerWebhookEndpoint(t.db, admin, { tenantId: await tenantIdByKey(t.db, "globex"), url: "https://crm.globex.test/attest", description: "CRM", eventTypes: ["privacy_request.updated"] });
+    await registerWebhookEndpoint(t.db, admin, { tenantId: await tenantIdByKey(t.db, "globex"), url: "https://crm.globex.test/attest", description: "CRM", eventTypes: ["privacy_request.updated"] }, { targets: offlineTargets() });
   });
   const webhooksAbout = async (requestId: string) =>
     (await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.channel, "webhook"), eq(outboxMessages.template, "privacy_request.updated")))).filter((m) => m.body!.includes(requestId)).map((m) => JSON.parse(m.body!) as { data: Record<string, unknown> });

@@ -1,5 +1,4 @@
-import { PGlite } from "@electric-sql/pglite";
-import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
+import type { PGlite } from "@electric-sql/pglite";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { connect, queryRows, type Connection } from "@/db/client";
@@ -26,10 +25,7 @@ async function freshConnection(t: TestDatabase): Promise<Connection> {
   }
   const client = (t.db as unknown as { $client: PGlite }).$client;
   const dump = await client.dumpDataDir("none");
-  const copy = await PGlite.create({ loadDataDir: dump, extensions: { pg_trgm } });
-  const { drizzle } = await import("drizzle-orm/pglite");
-  const schema = await import("@/db/schema");
-  return { db: drizzle(copy, { schema }) as unknown as Connection["db"], close: () => copy.close(), kind: "pglite" };
+  return connect("memory://", { loadDataDir: dump });
 }
 
 describe("signIn", () => {

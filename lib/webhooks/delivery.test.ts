@@ -10,6 +10,9 @@ import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/tes
 import type { StaffActor } from "@/lib/actor";
 import { transportsFromEnv, type Transports } from "@/lib/notifications/transports";
 import { deliverDueMessages } from "@/lib/notifications/worker";
+import { offlineTargets, PUBLIC_TEST_ADDRESS } from "@/db/testing/webhook-targets";
+import { webhookTransport } from "./delivery";
+import type { ResolveHost } from "./targets";
 import { disableWebhookEndpoint, emitWebhook, recentWebhookDeliveries, registerWebhookEndpoint } from "./webhooks";
 
 const T0 = new Date("2030-06-01T09:00:00Z");
@@ -118,11 +121,11 @@ describe("webhook delivery", () => {
 
     expect(await deliverDueMessages(t.db, transports, { now: T0 })).toEqual({ claimed: 1, delivered: 0, retried: 1, failed: 0 });
     let row = await messageRow();
-    expect(row).toMatchObject({ status: "pending", attempts: 1, lastError: "the endpoint answered HTTP 500 Internal Server Error" });
+    expect(row).toMatchObject({ status: "pending", attempts: 1, lastError: "HTTP 500" });
     const firstDelay = row.nextAttemptAt.getTime() - T0.getTime();
     expect(firstDelay).toBeGreaterThanOrEqual(27_000);
     expect(firstDelay).toBeLessThanOrEqual(33_000);
-    expect(await attemptsOf(row.id)).toMatchObject([{ ok: false, error: "the endpoint answered HTTP 500 Internal Server Error", attemptedAt: T0 }]);
+    expect(await attemptsOf(row.id)).toMatchObject([{ ok: false, error: "HTTP 500", attemptedAt: T0 }]);
     // Not due again before its time.
     expect(await deliverDueMessages(t.db, transports, { now: new Date(row.nextAttemptAt.getTime() - 1) })).toMatchObject({ claimed: 0 });
 
@@ -130,7 +133,7 @@ describe("webhook delivery", () => {
       await deliverDueMessages(t.db, transports, { now: row.nextAttemptAt });
       row = await messageRow();
     }
-    expect(row).toMatchObject({ status: "failed", deliveredAt: null, lastError: "the endpoint answered HTTP 500 Internal Server Error" });
+    expect(row).toMatchObject({ status: "failed", deliveredAt: null, lastError: "HTTP 500" });
     expect(row.giveUpAt).toEqual(new Date(T0.getTime() + DAY));
     const attempts = await attemptsOf(row.id);
     expect(attempts).toHaveLength(row.attempts);
@@ -153,7 +156,7 @@ describe("webhook delivery", () => {
     await emit();
     server.status = 302;
     expect(await deliverDueMessages(t.db, transports, { now: T0 })).toMatchObject({ retried: 1 });
-    expect((await messageRow()).lastError).toBe("the endpoint answered HTTP 302 Found");
+    expect((await messageRow()).lastError).toBe("HTTP 302");
   });
 
   it("sends nothing to a disabled endpoint: what was queued fails at once, nothing new is queued", async () => {
@@ -180,5 +183,79 @@ describe("webhook delivery", () => {
     expect(server.received).toHaveLength(1);
     const failed = (await t.db.select().from(outboxMessages).where(eq(outboxMessages.status, "failed")))[0]!;
     expect(failed.lastError).toBe("the webhook endpoint does not exist");
+  });
+
+  describe("the target, checked at every delivery", () => {
+    const port = () => new URL(server.url).port;
+    const registerName = (url: string) =>
+      registerWebhookEndpoint(t.db, admin, { tenantId: acme, url, description: "By name", eventTypes: ["customer.updated"] }, { targets: offlineTargets({ "crm.acme.test": ["127.0.0.1"] }) });
+    /** A worker whose webhooks resolve through `resolve`, as in a deployment unless told otherwise. */
+    const resolvingWith = (resolve: ResolveHost, { loopbackAllowed = false, timeoutMs }: { loopbackAllowed?: boolean; timeoutMs?: number } = {}): Transports => ({
+      ...transports,
+      webhook: webhookTransport(t.db, { targets: { resolve, loopbackAllowed }, timeoutMs }),
+    });
+    const attemptErrors = async () => (await t.db.select().from(outboxAttempts).orderBy(asc(outboxAttempts.attemptedAt))).map((a) => a.error);
+
+    it("connects to the address it checked, never resolving the name again, with the name in the Host header", async () => {
+      await registerName(`http://crm.acme.test:${port()}/attest/webhooks`);
+      await emit();
+      // Were the name looked up again to connect, it would lead to 127.0.0.2, where nothing listens.
+      const answers = [["127.0.0.1"]];
+      const lookups: string[] = [];
+      const rebinding: ResolveHost = async (hostname) => {
+        lookups.push(hostname);
+        return answers.shift() ?? ["127.0.0.2"];
+      };
+      expect(await deliverDueMessages(t.db, resolvingWith(rebinding, { loopbackAllowed: true }), { now: T0 })).toMatchObject({ delivered: 1 });
+      expect(lookups).toEqual(["crm.acme.test"]);
+      expect(server.received).toHaveLength(1);
+      expect(server.received[0]!.headers.host).toBe(`crm.acme.test:${port()}`);
+    });
+
+    it("refuses a target accepted once that now resolves to a private address: nothing is sent, the log says why in general terms", async () => {
+      await registerName(`http://crm.acme.test:${port()}/attest/webhooks`);
+      // In a deployment, every answer below is refused; this machine stands in for the private ranges
+      // (each checked at registration), so that nothing here could ever leave it.
+      const answers = [["127.0.0.1"], ["::1"], ["::ffff:127.0.0.1"], [PUBLIC_TEST_ADDRESS, "127.0.0.1"]];
+      for (const answer of answers) {
+        await emit();
+        expect(await deliverDueMessages(t.db, resolvingWith(async () => answer), { now: T0 }), answer.join()).toMatchObject({ claimed: 1, retried: 1 });
+      }
+      expect(server.received).toEqual([]);
+      expect(await attemptErrors()).toEqual(answers.map(() => "refused: the address is not public"));
+      expect((await messageRow()).lastError).toBe("refused: the address is not public");
+    });
+
+    it("logs a generic reason for each failure, never the socket's message, the address or the port", async () => {
+      const closed = await receiver();
+      closed.close();
+      const silent = createServer(() => {}); // accepts, and never answers
+      silent.listen(0, "127.0.0.1");
+      await once(silent, "listening");
+      const silentPort = (silent.address() as AddressInfo).port;
+      const local = offlineTargets({}, { loopbackAllowed: true });
+      try {
+        const cases: [url: string, transports: Transports, error: string][] = [
+          [closed.url, transports, "connection refused"],
+          [server.url.replace("http:", "https:"), transports, "TLS error"],
+          [`http://127.0.0.1:${silentPort}/hook`, resolvingWith(local.resolve, { loopbackAllowed: true, timeoutMs: 50 }), "timed out"],
+          [`http://gone.acme.test:${port()}/hook`, resolvingWith(async () => Promise.reject(new Error("getaddrinfo EAI_AGAIN gone.acme.test"))), "DNS lookup failed"],
+        ];
+        for (const [url, via, error] of cases) {
+          await t.db.delete(outboxMessages);
+          await t.db.delete(webhookEndpoints);
+          await registerWebhookEndpoint(t.db, admin, { tenantId: acme, url, description: "Failing", eventTypes: ["customer.updated"] }, { targets: offlineTargets({ "gone.acme.test": ["127.0.0.1"] }) });
+          await emit();
+          expect(await deliverDueMessages(t.db, via, { now: T0 }), error).toMatchObject({ retried: 1 });
+          expect((await messageRow()).lastError, url).toBe(error);
+        }
+        const logged = JSON.stringify(await attemptErrors());
+        expect(logged).not.toMatch(/127\.0\.0\.1|ECONN|EPROTO|EAI_|getaddrinfo|ssl|version/i);
+        expect(logged).not.toContain(port());
+      } finally {
+        silent.closeAllConnections();
+        silent.close();
+      }
+    });
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { auditEvents, customers, outboxAttempts, outboxMessages, purposes, webhookEndpoints, type Customer, type Interaction, type OutboxMessage } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
+import { offlineTargets, PUBLIC_TEST_ADDRESS } from "@/db/testing/webhook-targets";
 import { systemActor, type StaffActor } from "@/lib/actor";
 import { appendConsentEvent } from "@/lib/consent/ledger";
 import { putCustomer } from "@/lib/customers/customers";
@@ -11,6 +12,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
 import { checkKnowledge } from "@/lib/identity/verification";
 import { endCall, openCallWith, startCall } from "@/lib/interactions/interactions";
 import { isSealed, unseal } from "@/lib/notifications/sealed";
+import type { TargetPolicy } from "./targets";
 import { disableWebhookEndpoint, emitWebhook, listWebhookEndpoints, recentWebhookDeliveries, registerWebhookEndpoint } from "./webhooks";
 
 const T0 = new Date("2030-05-01T09:00:00Z");
@@ -46,8 +48,19 @@ describe("webhook endpoints and events", () => {
     await t.db.delete(webhookEndpoints);
   });
 
-  const register = (overrides: Partial<Parameters<typeof registerWebhookEndpoint>[2]> = {}, actor: StaffActor = admin) =>
-    registerWebhookEndpoint(t.db, actor, { tenantId: acme, url: "https://crm.acme.test/hooks/attest", description: "Acme CRM", eventTypes: ["consent.changed", "customer.updated"], ...overrides });
+  type Registration = Partial<Parameters<typeof registerWebhookEndpoint>[2]>;
+  const register = (overrides: Registration = {}, actor: StaffActor = admin, targets: TargetPolicy = offlineTargets()) =>
+    registerWebhookEndpoint(
+      t.db,
+      actor,
+      { tenantId: acme, url: "https://crm.acme.test/hooks/attest", description: "Acme CRM", eventTypes: ["consent.changed", "customer.updated"], ...overrides },
+      { targets },
+    );
+  const urlErrorOf = async (url: string, targets?: TargetPolicy) => {
+    const error = await errorOf(register({ url }, admin, targets));
+    expect(error, url).toBeInstanceOf(ValidationError);
+    return (error as ValidationError).fieldErrors.find((e) => e.path === "url")?.message;
+  };
   const webhookMessages = () => t.db.select().from(outboxMessages).where(eq(outboxMessages.channel, "webhook")).orderBy(asc(outboxMessages.createdAt));
   const envelopeOf = (message: OutboxMessage) => JSON.parse(message.body!) as Record<string, unknown> & { data: Record<string, unknown> };
   const customerByRef = async (tenantId: string, ref: string): Promise<Customer> =>
@@ -74,7 +87,7 @@ describe("webhook endpoints and events", () => {
     });
 
     it("accepts https anywhere and plain http only on this machine, without credentials, for known event types", async () => {
-      expect((await register({ url: "http://localhost:4000/hook" })).id).toBeTruthy();
+      expect((await register({ url: "http://localhost:4000/hook" }, admin, offlineTargets({ localhost: ["127.0.0.1", "::1"] }))).id).toBeTruthy();
       expect((await register({ url: "http://127.0.0.1:4000/hook" })).id).toBeTruthy();
       const refusals = {
         "http://crm.acme.test/hook": "url",
@@ -92,6 +105,65 @@ describe("webhook endpoints and events", () => {
       expect(await errorOf(register({ eventTypes: [] }))).toBeInstanceOf(ValidationError);
       expect(await errorOf(register({ description: "  " }))).toBeInstanceOf(ValidationError);
       expect((await listWebhookEndpoints(t.db, admin)).map((e) => e.url).sort()).toEqual(["http://127.0.0.1:4000/hook", "http://localhost:4000/hook"]);
+    });
+
+    // One address of every range a receiver can never be on, in each spelling that reaches it.
+    const REFUSED_ADDRESSES = {
+      "this network 0/8": ["0.0.0.0", "0.1.2.3"],
+      "private 10/8": ["10.0.0.1", "10.255.255.254"],
+      "shared 100.64/10": ["100.64.0.1", "100.127.255.254"],
+      "loopback 127/8": ["127.0.0.1", "127.1.2.3"],
+      "link-local 169.254/16 (cloud metadata)": ["169.254.169.254"],
+      "private 172.16/12": ["172.16.0.1", "172.31.255.254"],
+      "protocol assignments 192.0.0/24": ["192.0.0.8"],
+      "private 192.168/16": ["192.168.1.1"],
+      "benchmarking 198.18/15": ["198.18.0.1", "198.19.255.254"],
+      "documentation": ["192.0.2.10", "198.51.100.7", "203.0.113.9", "2001:db8::1", "3fff::1"],
+      "multicast": ["224.0.0.1", "239.255.255.250", "ff02::1", "ff0e::1"],
+      "reserved and broadcast 240/4": ["240.0.0.1", "255.255.255.255"],
+      "IPv6 unspecified and loopback": ["::", "::1", "0:0:0:0:0:0:0:1"],
+      "unique-local fc00::/7": ["fc00::1", "fd12:3456:789a::1"],
+      "link-local fe80::/10": ["fe80::1", "febf::1"],
+      "IPv4-mapped IPv6": ["::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:a9fe:a9fe", "0:0:0:0:0:ffff:c0a8:101"],
+      "IPv4 inside IPv6 (compatible, NAT64, 6to4, Teredo)": ["::127.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "2001::1"],
+    };
+    const deployed = (answers: Record<string, string[]> = {}) => offlineTargets(answers, { loopbackAllowed: false });
+    const NOT_PUBLIC = "must be on the internet: private, loopback, link-local and reserved addresses are refused";
+
+    it("refuses every private, loopback, link-local, multicast and reserved range, by address and by name, on the url field", async () => {
+      for (const [range, addresses] of Object.entries(REFUSED_ADDRESSES)) {
+        for (const address of addresses) {
+          const literal = address.includes(":") ? `[${address}]` : address;
+          expect(await urlErrorOf(`https://${literal}/hook`, deployed()), `${range}: ${address}`).toBe(NOT_PUBLIC);
+          expect(await urlErrorOf("https://crm.acme.test/hook", deployed({ "crm.acme.test": [address] })), `${range}: name → ${address}`).toBe(NOT_PUBLIC);
+        }
+      }
+      // Spellings of 127.0.0.1 that the URL parser turns into it.
+      for (const url of ["https://2130706433/hook", "https://0x7f.1/hook", "https://127.1/hook"]) expect(await urlErrorOf(url, deployed()), url).toBe(NOT_PUBLIC);
+      // One private address among public ones is enough to refuse the name.
+      expect(await urlErrorOf("https://crm.acme.test/hook", deployed({ "crm.acme.test": [PUBLIC_TEST_ADDRESS, "10.0.0.1"] }))).toBe(NOT_PUBLIC);
+      expect(await listWebhookEndpoints(t.db, admin)).toEqual([]);
+    });
+
+    it("accepts public addresses just outside the refused ranges, and this machine only outside a deployment", async () => {
+      const edges = ["9.255.255.255", "11.0.0.0", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0", "192.167.255.255", "198.17.255.255", "198.20.0.0", "223.255.255.255", "2606:4700::1111", "::ffff:5db8:d70e"];
+      for (const address of edges) {
+        expect((await register({ url: "https://crm.acme.test/hook" }, admin, deployed({ "crm.acme.test": [address] }))).id, address).toBeTruthy();
+      }
+      expect(await urlErrorOf("https://localhost/hook", deployed({ localhost: ["127.0.0.1", "::1"] }))).toBe(NOT_PUBLIC);
+      expect(await urlErrorOf("http://127.0.0.1:4000/hook", deployed())).toBe(NOT_PUBLIC);
+      expect((await register({ url: "https://[::1]:4000/hook" })).id).toBeTruthy();
+      expect((await listWebhookEndpoints(t.db, admin)).length).toBe(edges.length + 1);
+    });
+
+    it("refuses plain http beyond this machine and a name that is not found, after resolving it", async () => {
+      const scheme = "must start with https:// (plain http:// only to this machine, outside production)";
+      expect(await urlErrorOf("http://crm.acme.test/hook")).toBe(scheme);
+      // A name that leads both here and out is not "this machine".
+      expect(await urlErrorOf("http://both.acme.test/hook", offlineTargets({ "both.acme.test": ["127.0.0.1", PUBLIC_TEST_ADDRESS] }))).toBe(scheme);
+      expect(await urlErrorOf("https://nowhere.example/hook")).toBe("was not found: check the host name");
+      expect(await urlErrorOf("https://empty.acme.test/hook", offlineTargets({ "empty.acme.test": [] }))).toBe("was not found: check the host name");
+      expect(await listWebhookEndpoints(t.db, admin)).toEqual([]);
     });
 
     it("is for admins of the tenant only: agents and supervisors are refused, another tenant's admin finds nothing", async () => {

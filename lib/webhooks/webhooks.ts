@@ -8,9 +8,15 @@ import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { seal } from "@/lib/notifications/sealed";
+import { checkWebhookTarget, defaultTargetPolicy, TargetRefusedError } from "./targets";
+import type { RefusalReason, TargetPolicy } from "./targets";
 
-/** Plain http only to this machine, for a receiver under development; anything else must be https. */
-const LOOPBACK_HOSTS = new Set(["localhost", "127.0.0.1"]);
+/** What the admin is told of a refused address; the delivery log says less (see delivery.ts). */
+const TARGET_REFUSALS: Record<RefusalReason, string> = {
+  scheme: "must start with https:// (plain http:// only to this machine, outside production)",
+  not_found: "was not found: check the host name",
+  not_public: "must be on the internet: private, loopback, link-local and reserved addresses are refused",
+};
 
 const endpointUrl = z
   .string()
@@ -20,8 +26,9 @@ const endpointUrl = z
   .superRefine((value, ctx) => {
     if (!URL.canParse(value)) return; // reported by z.url
     const url = new URL(value);
-    if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname))) {
-      ctx.addIssue({ code: "custom", message: "must start with https:// (plain http:// only for localhost or 127.0.0.1)" });
+    // Where the name leads, and so whether plain http may go there, is checked once it is resolved.
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      ctx.addIssue({ code: "custom", message: TARGET_REFUSALS.scheme });
     }
     // It is shown on the admin screen and in the audit: a password in it would be shown too.
     if (url.username || url.password) ctx.addIssue({ code: "custom", message: "must not contain a user name or password" });
@@ -36,15 +43,19 @@ export const registerWebhookEndpointSchema = z.object({
 
 export const webhookEndpointIdSchema = z.object({ endpointId: z.uuid("Unknown endpoint") });
 
+type RegistrationOptions = { secret?: string; targets?: TargetPolicy };
+const newSigningSecret = () => `whsec_${randomBytes(32).toString("base64url")}`;
+
 /**
  * Registers a tenant's endpoint and returns its signing secret in clear this once. The secret is kept
- * sealed (encrypted), not hashed: every delivery must sign with it.
+ * sealed (encrypted), not hashed: every delivery must sign with it. The address is resolved and
+ * refused unless public (see checkWebhookTarget); every delivery checks it again.
  */
 export async function registerWebhookEndpoint(
   db: Db,
   actor: Actor,
   input: z.input<typeof registerWebhookEndpointSchema>,
-  secret = `whsec_${randomBytes(32).toString("base64url")}`,
+  { secret = newSigningSecret(), targets = defaultTargetPolicy() }: RegistrationOptions = {},
 ): Promise<{ id: string; secret: string }> {
   assertRole(actor, "admin");
   const parsed = registerWebhookEndpointSchema.safeParse(input);
@@ -52,6 +63,12 @@ export async function registerWebhookEndpoint(
   const data = parsed.data;
   // Another tenant's admin is told the tenant does not exist.
   assertTenantAccess(actor, data.tenantId);
+  try {
+    await checkWebhookTarget(data.url, targets);
+  } catch (error) {
+    if (error instanceof TargetRefusedError) throw ValidationError.field("url", TARGET_REFUSALS[error.reason]);
+    throw error;
+  }
   return db.transaction(async (tx) => {
     const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, data.tenantId));
     if (!tenant) throw new NotFoundError("No such tenant");
