@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 
@@ -7,7 +8,10 @@ export const metadata: Metadata = {
   description: "The contact-centre desk for consent and identity, and the record that proves it.",
 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  // Every page is rendered for its request: the Content-Security-Policy (proxy.ts) carries a fresh
+  // nonce, and a page prerendered at build time would hold scripts without it, which the browser refuses.
+  await connection();
   return (
     <html lang="en">
       <body className="min-h-screen">{children}</body>

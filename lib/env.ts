@@ -56,6 +56,8 @@ const schema = z.object({
   SMS_HTTP_TOKEN: z.string().trim().min(1).optional(),
   /** How often the in-process worker looks for due retries (a queued message wakes it at once); 0: off. */
   OUTBOX_POLL_MS: z.coerce.number().int().min(0).default(2000),
+  /** Proxies in front of the app that append to X-Forwarded-For; 0: the client is the socket's peer. */
+  TRUSTED_PROXIES: z.coerce.number().int().min(0).max(20).default(0),
 });
 
 export type Env = z.infer<typeof schema> & {

@@ -51,7 +51,10 @@ async function main() {
     const build = spawnSync(next, ["build"], { stdio: "inherit", env: childEnv });
     if (build.status !== 0) process.exit(build.status ?? 1);
   }
-  const server = spawn(next, [dev ? "dev" : "start", "-p", String(env.PORT)], { stdio: "inherit", env: childEnv });
+  // Our own server (scripts/serve.mjs) rather than `next start`, so the client's address can be trusted.
+  const serverEnv = { ...childEnv, NODE_ENV: dev ? "development" : "production" } as const;
+  const serverArgs = ["scripts/serve.mjs", String(env.PORT), ...(dev ? ["--dev"] : [])];
+  const server = spawn(process.execPath, serverArgs, { stdio: "inherit", env: serverEnv });
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.on(signal, () => server.kill(signal));
   server.on("exit", (code) => process.exit(code ?? 0));
 }
