@@ -39,7 +39,9 @@ export async function withinLinkLimits<T>(open: (db: Db, meta: RequestMeta) => P
 }
 
 /** Opens what a link points to, or says in the customer's words why it cannot be used. */
-export async function openLink<T>(open: (db: Db) => Promise<T>): Promise<{ view: T; problem: null } | { view: null; problem: string }> {
+export async function openLink<T>(
+  open: (db: Db) => Promise<T>,
+): Promise<{ view: T; problem: null } | { view: null; problem: string }> {
   try {
     return { view: await withinLinkLimits(open), problem: null };
   } catch (error) {

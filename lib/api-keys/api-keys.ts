@@ -112,7 +112,11 @@ export async function revokeApiKey(db: Db, actor: Actor, apiKeyId: string): Prom
  * Sets an active key's own rate limit (null: the default), audited. Applies at once in this process
  * and within API_KEY_CACHE_MS in the others, which read the key's row again by then.
  */
-export async function setApiKeyRateLimit(db: Db, actor: Actor, input: z.output<typeof apiKeyRateLimitSchema>): Promise<void> {
+export async function setApiKeyRateLimit(
+  db: Db,
+  actor: Actor,
+  input: z.output<typeof apiKeyRateLimitSchema>,
+): Promise<void> {
   assertRole(actor, "admin");
   const changed = await db.transaction(async (tx) => {
     const [row] = await tx
@@ -206,7 +210,12 @@ async function activeKey(db: Db, keyHash: string): Promise<ApiKey | null> {
 export type AuthenticatedApiKey = ApiKeyActor & { rateLimit: RateLimit };
 
 /** The actor behind a bearer key, or null for a missing, unknown or revoked key. */
-export async function authenticateApiKey(db: Db, key: string, ip: string | null, now = new Date()): Promise<AuthenticatedApiKey | null> {
+export async function authenticateApiKey(
+  db: Db,
+  key: string,
+  ip: string | null,
+  now = new Date(),
+): Promise<AuthenticatedApiKey | null> {
   if (!key || key.length > 200) return null;
   const row = await activeKey(db, hashApiKey(key));
   if (!row) return null;
@@ -216,5 +225,6 @@ export async function authenticateApiKey(db: Db, key: string, ip: string | null,
     row.lastUsedAt = now; // the cached row too, so that requests within the cache time do not write again
     await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
   }
-  return { type: "api_key", id: row.id, name: row.name, tenantId: row.tenantId, scopes: row.scopes, ip, rateLimit: apiKeyRateLimit(row) };
+  const { id, name, tenantId, scopes } = row;
+  return { type: "api_key", id, name, tenantId, scopes, ip, rateLimit: apiKeyRateLimit(row) };
 }

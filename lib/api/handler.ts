@@ -19,7 +19,8 @@ type Options = {
   /** Reads a JSON body and honours Idempotency-Key. */ write?: boolean;
   /** Reads a JSON body without Idempotency-Key: a read that takes its question in the body (a batch check). */ readBody?: boolean;
   /** Largest body accepted (413 above it); 1 MiB unless said. */ maxBodyBytes?: number;
-  /** What a request costs against its key's rate limit, from its body (a batch check); 1 unless said. */ cost?: (body: unknown) => number;
+  /** What a request costs against its key's rate limit, from its body (a batch check); 1 unless said. */
+  cost?: (body: unknown) => number;
 };
 
 /** A request larger than the endpoint takes (a batch over its limit): 413 problem+json. */
@@ -36,7 +37,8 @@ function problemFor(error: unknown): Response {
   if (error instanceof ForbiddenError) return problem(403, "Forbidden", error.message);
   if (error instanceof ConflictError) return problem(409, "Conflict", error.message);
   if (error instanceof RateLimitedError) {
-    return problem(429, "Too many requests", error.message, { headers: { "retry-after": String(error.retryAfterSeconds) } });
+    const headers = { "retry-after": String(error.retryAfterSeconds) };
+    return problem(429, "Too many requests", error.message, { headers });
   }
   if (error instanceof DomainError) return problem(400, "Bad request", error.message);
   const requestId = randomUUID();

@@ -12,7 +12,8 @@ async function spend(db: Db, key: Key, cost: number, now: Date): Promise<void> {
   const { perSecond, burst } = key.rateLimit;
   throw new RateLimitedError(
     retryAfterSeconds,
-    `This API key may make ${perSecond.toLocaleString("en")} requests a second, in bursts of up to ${burst.toLocaleString("en")}; ` +
+    `This API key may make ${perSecond.toLocaleString("en")} requests a second, ` +
+      `in bursts of up to ${burst.toLocaleString("en")}; ` +
       `a batch check counts as one request per ${API_BATCH_CHECKS_PER_REQUEST} checks. ` +
       `Try again in ${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}.`,
   );

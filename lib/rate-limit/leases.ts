@@ -46,7 +46,13 @@ function heldFor(db: Db, bucket: string, limit: RateLimit, at: number): Held {
 }
 
 /** Spends `cost` tokens of `bucket` (a cost above the burst as the burst), from this process's lease when it can. */
-export async function spendLeased(db: Db, bucket: string, limit: RateLimit, cost: number, now = new Date()): Promise<RateDecision> {
+export async function spendLeased(
+  db: Db,
+  bucket: string,
+  limit: RateLimit,
+  cost: number,
+  now = new Date(),
+): Promise<RateDecision> {
   const need = Math.min(cost, limit.burst);
   if (need <= 0) return { allowed: true, retryAfterSeconds: 0 };
   const at = now.getTime();
@@ -62,8 +68,11 @@ export async function spendLeased(db: Db, bucket: string, limit: RateLimit, cost
       continue;
     }
     const missing = need - held.tokens;
-    const bucketNow = Math.min(limit.burst, held.bucketTokens + (Math.max(0, at - held.seenAt) / 1000) * limit.perSecond);
-    if (bucketNow < missing) return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((missing - bucketNow) / limit.perSecond)) };
+    const refilled = (Math.max(0, at - held.seenAt) / 1000) * limit.perSecond;
+    const bucketNow = Math.min(limit.burst, held.bucketTokens + refilled);
+    if (bucketNow < missing) {
+      return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((missing - bucketNow) / limit.perSecond)) };
+    }
     let refused: RateDecision | undefined;
     held.refill = (async () => {
       const chunk = Math.max(missing, limit.perSecond * CHUNK_SECONDS);

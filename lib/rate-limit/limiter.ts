@@ -50,7 +50,14 @@ export type LeaseGrant = RateDecision & { granted: number; available: number };
  * Takes at least `need` tokens and, when the bucket has them, up to `want`: a process leasing a
  * chunk of tokens to spend locally (lib/rate-limit/leases.ts) goes to the database once per chunk.
  */
-export async function lease(db: Db, bucket: string, limit: RateLimit, need: number, want: number, now = new Date()): Promise<LeaseGrant> {
+export async function lease(
+  db: Db,
+  bucket: string,
+  limit: RateLimit,
+  need: number,
+  want: number,
+  now = new Date(),
+): Promise<LeaseGrant> {
   const least = Math.min(need, limit.burst);
   const { granted, available } = await takeBetween(db, bucket, limit, least, Math.max(least, want), now);
   return { ...decide(available, least, limit), granted, available };
@@ -62,7 +69,14 @@ export async function lease(db: Db, bucket: string, limit: RateLimit, need: numb
  * statement; a bucket's first use creates it full (racing creators agree through ON CONFLICT) and
  * goes again.
  */
-async function takeBetween(db: Db, bucket: string, limit: RateLimit, need: number, want: number, now: Date): Promise<{ granted: number; available: number }> {
+async function takeBetween(
+  db: Db,
+  bucket: string,
+  limit: RateLimit,
+  need: number,
+  want: number,
+  now: Date,
+): Promise<{ granted: number; available: number }> {
   const at = now.toISOString();
   for (;;) {
     const [row] = await queryRows<{ available: number; granted: number }>(
@@ -123,7 +137,8 @@ export async function dropIdleBuckets(db: Db, now = new Date(), batchSize = IDLE
   const rows = await queryRows<{ bucket: string }>(
     db,
     sql`delete from rate_limit_buckets where bucket in (
-          select bucket from rate_limit_buckets where refreshed_at < ${cutoff}::timestamptz limit ${batchSize} for update skip locked
+          select bucket from rate_limit_buckets where refreshed_at < ${cutoff}::timestamptz
+          limit ${batchSize} for update skip locked
         ) returning bucket`,
   );
   return rows.length;
@@ -131,5 +146,7 @@ export async function dropIdleBuckets(db: Db, now = new Date(), batchSize = IDLE
 
 /** Drops idle buckets every `intervalMs`, batch after batch; returns a stop function (see lib/jobs/periodic.ts). */
 export function startIdleBucketSweep(getDb: () => Promise<Db>, intervalMs: number): () => Promise<void> {
-  return startPeriodicJob("Idle rate limit buckets", intervalMs, async () => ({ moreWaiting: (await dropIdleBuckets(await getDb())) === IDLE_BUCKETS_BATCH }));
+  return startPeriodicJob("Idle rate limit buckets", intervalMs, async () => ({
+    moreWaiting: (await dropIdleBuckets(await getDb())) === IDLE_BUCKETS_BATCH,
+  }));
 }

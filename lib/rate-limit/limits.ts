@@ -14,7 +14,7 @@ const MINUTE = 60 * 1000;
  */
 export const API_KEY_DEFAULT: RateLimit = { perSecond: 100, burst: 200 };
 
-/** What an admin may set a key to: one a second is the least that still works; the most keeps a typo from unbounding a key. */
+/** What an admin may set a key to: one a second is the least that still works; a ceiling stops a typo. */
 export const API_KEY_MAX_PER_SECOND = 100_000;
 export const API_KEY_MAX_BURST = 1_000_000;
 

@@ -60,8 +60,10 @@ export function RevokeApiKeyForm({ apiKeyId, name }: { apiKeyId: string; name: s
 
 type RateLimitFields = { id: string; ratePerSecond: number | null; rateBurst: number | null };
 
-/** A key's own rate limit; an empty field means the default, shown as the placeholder. `name` tells keys apart (with the tenant). */
-export function ApiKeyRateLimitForm({ apiKey, name, defaults }: { apiKey: RateLimitFields; name: string; defaults: { perSecond: number; burst: number } }) {
+type RateLimitFormProps = { apiKey: RateLimitFields; name: string; defaults: { perSecond: number; burst: number } };
+
+/** A key's own rate limit; an empty field means the default, shown as the placeholder. `name` tells keys apart. */
+export function ApiKeyRateLimitForm({ apiKey, name, defaults }: RateLimitFormProps) {
   const form = useActionForm(setApiKeyRateLimitAction);
   return (
     <form {...form.formProps} className="space-y-3" aria-label={`Rate limit of ${name}`}>

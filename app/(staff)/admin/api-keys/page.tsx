@@ -46,15 +46,20 @@ export default async function ApiKeysAdminPage() {
       </Card>
       <Card title="Rate limits" titleId="rate-limits">
         <p className="mb-4 text-sm text-slate-700">
-          Calls over a key&apos;s limit are refused (429) and told when to try again. By default a key may make {API_KEY_DEFAULT.perSecond} calls a second,
-          in bursts of {API_KEY_DEFAULT.burst}; a batch consent check counts as one call per {API_BATCH_CHECKS_PER_REQUEST} checks. Leave a field empty for
-          the default.
+          Calls over a key&apos;s limit are refused (429) and told when to try again. By default a key may make{" "}
+          {API_KEY_DEFAULT.perSecond} calls a second, in bursts of {API_KEY_DEFAULT.burst}; a batch consent check counts as
+          one call per {API_BATCH_CHECKS_PER_REQUEST} checks. Leave a field empty for the default.
         </p>
         <div className="space-y-6">
           {keys
             .filter((k) => !k.revokedAt)
             .map((k) => (
-              <ApiKeyRateLimitForm key={k.id} apiKey={k} name={`${k.name} (${tenantName.get(k.tenantId) ?? "—"})`} defaults={API_KEY_DEFAULT} />
+              <ApiKeyRateLimitForm
+                key={k.id}
+                apiKey={k}
+                name={`${k.name} (${tenantName.get(k.tenantId) ?? "—"})`}
+                defaults={API_KEY_DEFAULT}
+              />
             ))}
         </div>
       </Card>

@@ -32,7 +32,8 @@ const batchCost = (body: unknown) => {
 };
 
 /** The batch: a read, so no Idempotency-Key, but its question comes in the body. */
-export const POST = apiRoute({ scope: "consent:read", readBody: true, maxBodyBytes: MAX_BATCH_BODY_BYTES, cost: batchCost }, async ({ db, actor, body }) => {
+const batchOptions = { scope: "consent:read", readBody: true, maxBodyBytes: MAX_BATCH_BODY_BYTES, cost: batchCost } as const;
+export const POST = apiRoute(batchOptions, async ({ db, actor, body }) => {
   const checks = (body as { checks?: unknown } | null)?.checks;
   if (Array.isArray(checks) && checks.length > MAX_BATCH_CHECKS) {
     throw new PayloadTooLargeError(`A batch may hold at most ${MAX_BATCH_CHECKS.toLocaleString("en")} checks; this one has ${checks.length.toLocaleString("en")}.`);

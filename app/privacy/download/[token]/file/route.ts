@@ -19,12 +19,15 @@ export async function GET(request: Request, { params }: { params: Promise<{ toke
   try {
     const db = await getDb();
     const ip = clientIp(request.headers);
-    const pkg = await withinCustomerLinkLimits(db, ip, () => packageForDownload(db, token, new Date(), { ip, userAgent: request.headers.get("user-agent") }));
+    const meta = { ip, userAgent: request.headers.get("user-agent") };
+    const pkg = await withinCustomerLinkLimits(db, ip, () => packageForDownload(db, token, new Date(), meta));
     return zipAttachment(pkg.bytes, pkg.fileName);
   } catch (error) {
     if (error instanceof RateLimitedError) {
-      const headers = { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "retry-after": String(error.retryAfterSeconds) };
-      return new Response(customerLinkRefusal(error), { status: 429, headers });
+      return new Response(customerLinkRefusal(error), {
+        status: 429,
+        headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store", "retry-after": String(error.retryAfterSeconds) },
+      });
     }
     if (error instanceof DownloadLinkError) {
       return new Response(null, { status: 303, headers: { location: `/privacy/download/${encodeURIComponent(token)}`, "cache-control": "no-store", "referrer-policy": "no-referrer" } });
