@@ -1,8 +1,9 @@
 /**
  * Next.js calls register() once when a server starts. The Node.js server delivers the outbox itself,
  * as soon as a message is queued (and every OUTBOX_POLL_MS for retries), and every minute sweeps
- * lapsed consents, applies due subscription changes and drops access packages whose download link has
- * expired (OUTBOX_POLL_MS=0 turns them all off, for deployments that run `npm run worker` instead).
+ * lapsed consents, applies due subscription changes, drops access packages whose download link has
+ * expired and drops idle rate-limit buckets (OUTBOX_POLL_MS=0 turns them all off, for deployments that
+ * run `npm run worker` instead).
  */
 /** Checks compute expiry themselves; the sweep only puts lapses on the record, so a minute is plenty. */
 const EXPIRY_SWEEP_MS = 60_000;
@@ -14,12 +15,13 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs") {
     const { env } = await import("@/lib/env");
     if (env.OUTBOX_POLL_MS === 0) return;
-    const [{ getConnection, getDb }, { startOutboxWorker }, { startExpirySweep }, { startSubscriptionRenewals }, { startPackageExpiry }] = await Promise.all([
+    const [{ getConnection, getDb }, { startOutboxWorker }, { startExpirySweep }, { startSubscriptionRenewals }, { startPackageExpiry }, { startIdleBucketSweep }] = await Promise.all([
       import("@/db/client"),
       import("@/lib/notifications/worker"),
       import("@/lib/consent/expiry"),
       import("@/lib/subscriptions/subscriptions"),
       import("@/lib/privacy-requests/access-package"),
+      import("@/lib/rate-limit/limiter"),
     ]);
     startOutboxWorker(getConnection, env.OUTBOX_POLL_MS);
     startExpirySweep(getDb, EXPIRY_SWEEP_MS);
@@ -27,5 +29,6 @@ export async function register() {
     startSubscriptionRenewals(getDb, EXPIRY_SWEEP_MS);
     // A released access package is personal data: it is dropped once its link can no longer be used.
     startPackageExpiry(getDb, EXPIRY_SWEEP_MS);
+    startIdleBucketSweep(getDb, EXPIRY_SWEEP_MS);
   }
 }

@@ -41,7 +41,7 @@ import postgres from "postgres";
 import { connect, type Connection } from "@/db/client";
 import { migrate } from "@/db/migrate";
 import { systemActor } from "@/lib/actor";
-import { createApiKey } from "@/lib/api-keys/api-keys";
+import { createApiKey, setApiKeyRateLimit } from "@/lib/api-keys/api-keys";
 import { createPurpose, publishNotice } from "@/lib/consent/catalogue";
 import { checkConsents } from "@/lib/consent/check";
 import { contactPointHash } from "@/lib/consent/hashing";
@@ -121,7 +121,7 @@ async function seed(connection: Connection, sqlClient: postgres.Sql): Promise<Se
       language: "en",
       text: `${spec.name}, the controller, would like to use your details for Marketing, Profiling and Sharing with partners. You can withdraw at any time.`,
     });
-    const { key } = await createApiKey(connection.db, admin, { tenantId, name: "benchmark", scopes: ["consent:read", "consent:write"] });
+    const key = await benchmarkKey(connection, tenantId);
 
     // Customers, and beside them (in a table of the benchmark's own) the keyed hashes of their
     // contact points as the ledger stores them, so that checks do the real contact-point comparison.
@@ -464,10 +464,23 @@ async function reseeded(connection: Connection, sqlClient: postgres.Sql): Promis
         (select n.id from notices n where n.tenant_id = t.id order by n.published_at limit 1) as notice_id
       from tenants t where t.key = ${spec.key}`;
     if (!tenant) throw new Error(`the database was not seeded by this benchmark (no tenant '${spec.key}')`);
-    const { key } = await createApiKey(connection.db, systemActor("consent benchmark"), { tenantId: tenant.id, name: "benchmark", scopes: ["consent:read", "consent:write"] });
+    const key = await benchmarkKey(connection, tenant.id);
     seeded.tenants.push({ id: tenant.id, prefix: spec.prefix, count: Number(tenant.count), noticeId: tenant.notice_id, apiKey: key });
   }
   return seeded;
+}
+
+/**
+ * A key as a large integrator's admin would set it up: a limit well above what this machine serves,
+ * so that the figures show what keeping the count costs every request, not refusals.
+ */
+const BENCHMARK_KEY_LIMIT = { ratePerSecond: 10_000, rateBurst: 20_000 };
+
+async function benchmarkKey(connection: Connection, tenantId: string): Promise<string> {
+  const admin = systemActor("consent benchmark");
+  const { id, key } = await createApiKey(connection.db, admin, { tenantId, name: "benchmark", scopes: ["consent:read", "consent:write"] });
+  await setApiKeyRateLimit(connection.db, admin, { apiKeyId: id, ...BENCHMARK_KEY_LIMIT });
+  return key;
 }
 
 async function withBenchDatabase(body: (connection: Connection, sqlClient: postgres.Sql, url: string) => Promise<void>): Promise<void> {

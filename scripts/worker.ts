@@ -1,6 +1,6 @@
 /**
  * `npm run worker`: delivers the outbox and runs the minute jobs (lapsed consents, due subscription
- * changes, expired access packages) in a process of its
+ * changes, expired access packages, idle rate-limit buckets) in a process of its
  * own, until SIGINT or SIGTERM. It is for
  * PostgreSQL deployments (DATABASE_URL), whose web replicas may then run with OUTBOX_POLL_MS=0; any
  * number of workers and replicas can deliver side by side, as claims use FOR UPDATE SKIP LOCKED.
@@ -14,6 +14,7 @@ import { env } from "@/lib/env";
 import { startExpirySweep } from "@/lib/consent/expiry";
 import { startOutboxWorker } from "@/lib/notifications/worker";
 import { startPackageExpiry } from "@/lib/privacy-requests/access-package";
+import { startIdleBucketSweep } from "@/lib/rate-limit/limiter";
 import { startSubscriptionRenewals } from "@/lib/subscriptions/subscriptions";
 
 /** OUTBOX_POLL_MS=0 turns off the web server's in-process worker, typically because this one runs; it does not turn off this one. */
@@ -32,9 +33,10 @@ async function main() {
   const stopSweep = startExpirySweep(async () => connection.db, EXPIRY_SWEEP_MS);
   const stopRenewals = startSubscriptionRenewals(async () => connection.db, EXPIRY_SWEEP_MS);
   const stopPackages = startPackageExpiry(async () => connection.db, EXPIRY_SWEEP_MS);
-  const stop = () => Promise.all([stopOutbox(), stopSweep(), stopRenewals(), stopPackages()]);
+  const stopBuckets = startIdleBucketSweep(async () => connection.db, EXPIRY_SWEEP_MS);
+  const stop = () => Promise.all([stopOutbox(), stopSweep(), stopRenewals(), stopPackages(), stopBuckets()]);
   console.log(
-    `Outbox worker: delivering messages as they are queued, and due retries every ${pollMs} ms; every ${EXPIRY_SWEEP_MS / 1000} s sweeping lapsed consents, applying due subscription changes and dropping expired access packages (Ctrl+C to stop).`,
+    `Outbox worker: delivering messages as they are queued, and due retries every ${pollMs} ms; every ${EXPIRY_SWEEP_MS / 1000} s sweeping lapsed consents, applying due subscription changes and dropping expired access packages and idle rate-limit buckets (Ctrl+C to stop).`,
   );
 
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,21 +1,27 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { headers } from "next/headers";
+import { getDb, type Db } from "@/db/client";
 import { clientIp } from "@/lib/auth/request";
 import { LinkError } from "@/lib/consent/links";
 import { ConflictError, NotFoundError, describeError } from "@/lib/errors";
+import { customerLinkRefusal, withinCustomerLinkLimits } from "@/lib/rate-limit/customer-links";
+import { RateLimitedError } from "@/lib/rate-limit/limiter";
 
 /** What a customer-link form answers, read with useActionState. */
 export type LinkActionState = { ok: true; message: string } | { ok: false; error: string } | null;
 
+type RequestMeta = { ip: string | null; userAgent: string | null };
+
 /** The request's address and browser, kept as evidence of the customer's act. */
-export async function requestMeta(): Promise<{ ip: string | null; userAgent: string | null }> {
+export async function requestMeta(): Promise<RequestMeta> {
   const h = await headers();
   return { ip: clientIp(h), userAgent: h.get("user-agent")?.slice(0, 1000) ?? null };
 }
 
 /** The words a customer sees when a link cannot be used; anything unexpected is logged without personal data. */
 export function linkProblem(error: unknown): string {
+  if (error instanceof RateLimitedError) return customerLinkRefusal(error);
   if (error instanceof LinkError) {
     return error.reason === "expired" ? `${error.message} Call us on the number on our website and we will help.` : error.message;
   }
@@ -26,10 +32,18 @@ export function linkProblem(error: unknown): string {
   return `Something went wrong and nothing was changed. Please try again later. Reference: ${reference}`;
 }
 
+/** Runs a link door's work within the client address's limits (lib/rate-limit/customer-links.ts). */
+export async function withinLinkLimits<T>(open: (db: Db, meta: RequestMeta) => Promise<T>): Promise<T> {
+  const [db, meta] = await Promise.all([getDb(), requestMeta()]);
+  return withinCustomerLinkLimits(db, meta.ip, () => open(db, meta));
+}
+
 /** Opens what a link points to, or says in the customer's words why it cannot be used. */
-export async function openLink<T>(open: () => Promise<T>): Promise<{ view: T; problem: null } | { view: null; problem: string }> {
+export async function openLink<T>(
+  open: (db: Db) => Promise<T>,
+): Promise<{ view: T; problem: null } | { view: null; problem: string }> {
   try {
-    return { view: await open(), problem: null };
+    return { view: await withinLinkLimits(open), problem: null };
   } catch (error) {
     return { view: null, problem: linkProblem(error) };
   }

@@ -4,8 +4,8 @@ import { apiKeys, auditEvents } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import type { StaffActor } from "@/lib/actor";
-import { ForbiddenError } from "@/lib/errors";
-import { authenticateApiKey, createApiKey, hashApiKey, revokeApiKey } from "./api-keys";
+import { ForbiddenError, NotFoundError } from "@/lib/errors";
+import { apiKeyRateLimitSchema, authenticateApiKey, createApiKey, hashApiKey, revokeApiKey, setApiKeyRateLimit } from "./api-keys";
 
 describe("API keys", () => {
   let t: TestDatabase;
@@ -55,5 +55,36 @@ describe("API keys", () => {
     expect(await authenticateApiKey(t.db, key, null)).toBeNull();
     expect(await authenticateApiKey(t.db, "att_unknown", null)).toBeNull();
     expect(await authenticateApiKey(t.db, "", null)).toBeNull();
+  });
+
+  it("take a rate limit of their own from an admin, validated per field and audited; empty means the default", async () => {
+    const { id, key } = await createApiKey(t.db, admin, { tenantId: acme, name: "Campaign tool", scopes: ["consent:read"] });
+    expect((await authenticateApiKey(t.db, key, null))!.rateLimit).toEqual({ perSecond: 100, burst: 200 });
+
+    const invalid = apiKeyRateLimitSchema.safeParse({ apiKeyId: id, ratePerSecond: "fast", rateBurst: "0" });
+    expect(invalid.success ? [] : invalid.error.issues.map((i) => [i.path.join("."), i.message])).toEqual([
+      ["ratePerSecond", "must be a whole number"],
+      ["rateBurst", "must be at least 1"],
+    ]);
+    const tooMuch = apiKeyRateLimitSchema.safeParse({ apiKeyId: id, ratePerSecond: "2.5", rateBurst: "10000000" });
+    expect(tooMuch.success ? [] : tooMuch.error.issues.map((i) => i.message)).toEqual(["must be a whole number", "must be at most 1,000,000"]);
+
+    const form = apiKeyRateLimitSchema.parse({ apiKeyId: id, ratePerSecond: " 5 ", rateBurst: "" });
+    expect(form).toEqual({ apiKeyId: id, ratePerSecond: 5, rateBurst: null });
+    await setApiKeyRateLimit(t.db, admin, form);
+    // The process that changed it forgets the key it had cached: the new limit applies at once.
+    expect((await authenticateApiKey(t.db, key, null))!.rateLimit).toEqual({ perSecond: 5, burst: 200 });
+    const events = await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, id));
+    const changed = events.find((e) => e.action === "api_key.rate_limit_changed");
+    expect(changed).toMatchObject({ before: { ratePerSecond: null, rateBurst: null }, after: { ratePerSecond: 5, rateBurst: null } });
+
+    // The same values again change nothing and record nothing.
+    await setApiKeyRateLimit(t.db, admin, form);
+    expect((await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, id))).length).toBe(events.length);
+
+    const supervisor = await signedInStaff(t.db, "supervisor@demo.test");
+    await expect(setApiKeyRateLimit(t.db, supervisor, { ...form, ratePerSecond: 1 })).rejects.toBeInstanceOf(ForbiddenError);
+    await revokeApiKey(t.db, admin, id);
+    await expect(setApiKeyRateLimit(t.db, admin, { ...form, ratePerSecond: 1 })).rejects.toBeInstanceOf(NotFoundError);
   });
 });

@@ -3,9 +3,11 @@ import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apiKeys, tenants, type ApiKey } from "@/db/schema";
-import { assertRole, type Actor, type ApiKeyActor } from "@/lib/actor";
+import { assertRole, assertTenantAccess, type Actor, type ApiKeyActor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError } from "@/lib/errors";
+import type { RateLimit } from "@/lib/rate-limit/limiter";
+import { API_KEY_DEFAULT, API_KEY_MAX_BURST, API_KEY_MAX_PER_SECOND } from "@/lib/rate-limit/limits";
 
 export const API_SCOPES = [
   "consent:read",
@@ -24,6 +26,31 @@ export const createApiKeySchema = z.object({
 });
 
 export const apiKeyIdSchema = z.object({ apiKeyId: z.uuid("Unknown API key") });
+
+/** A whole number from a form ("" for the default) or from code (a number or null). */
+const rateSetting = (max: number) =>
+  z.preprocess(
+    (v) => (v === "" || v === undefined || v === null ? null : typeof v === "string" ? Number(v.trim()) : v),
+    z
+      .number("must be a whole number")
+      .int("must be a whole number")
+      .min(1, "must be at least 1")
+      .max(max, `must be at most ${max.toLocaleString("en")}`)
+      .nullable(),
+  );
+
+/** A key's own rate limit; a field left empty goes back to the default (API_KEY_DEFAULT). */
+export const apiKeyRateLimitSchema = z.object({
+  apiKeyId: z.uuid("Unknown API key"),
+  ratePerSecond: rateSetting(API_KEY_MAX_PER_SECOND),
+  rateBurst: rateSetting(API_KEY_MAX_BURST),
+});
+
+/** The limit a key's requests are held to: its own settings, each falling back to the default. */
+export const apiKeyRateLimit = (key: Pick<ApiKey, "ratePerSecond" | "rateBurst">): RateLimit => ({
+  perSecond: key.ratePerSecond ?? API_KEY_DEFAULT.perSecond,
+  burst: key.rateBurst ?? API_KEY_DEFAULT.burst,
+});
 
 export const hashApiKey = (key: string) => createHash("sha256").update(key, "utf8").digest("hex");
 
@@ -79,6 +106,42 @@ export async function revokeApiKey(db: Db, actor: Actor, apiKeyId: string): Prom
   });
   // Once committed: a lookup in flight until now cannot store the key as active (see activeKey).
   forgetKnownKeys();
+}
+
+/**
+ * Sets an active key's own rate limit (null: the default), audited. Applies at once in this process
+ * and within API_KEY_CACHE_MS in the others, which read the key's row again by then.
+ */
+export async function setApiKeyRateLimit(
+  db: Db,
+  actor: Actor,
+  input: z.output<typeof apiKeyRateLimitSchema>,
+): Promise<void> {
+  assertRole(actor, "admin");
+  const changed = await db.transaction(async (tx) => {
+    const [row] = await tx
+      .select()
+      .from(apiKeys)
+      .where(and(eq(apiKeys.id, input.apiKeyId), isNull(apiKeys.revokedAt)))
+      .for("update");
+    if (!row) throw new NotFoundError("No such active API key");
+    assertTenantAccess(actor, row.tenantId);
+    if (row.ratePerSecond === input.ratePerSecond && row.rateBurst === input.rateBurst) return false;
+    await tx
+      .update(apiKeys)
+      .set({ ratePerSecond: input.ratePerSecond, rateBurst: input.rateBurst })
+      .where(and(eq(apiKeys.tenantId, row.tenantId), eq(apiKeys.id, row.id)));
+    await recordAudit(tx, actor, {
+      tenantId: row.tenantId,
+      action: "api_key.rate_limit_changed",
+      entityType: "api_key",
+      entityId: row.id,
+      before: { name: row.name, ratePerSecond: row.ratePerSecond, rateBurst: row.rateBurst },
+      after: { name: row.name, ratePerSecond: input.ratePerSecond, rateBurst: input.rateBurst },
+    });
+    return true;
+  });
+  if (changed) forgetKnownKeys();
 }
 
 export async function listApiKeys(db: Db, actor: Actor): Promise<Omit<ApiKey, "keyHash">[]> {
@@ -143,8 +206,16 @@ async function activeKey(db: Db, keyHash: string): Promise<ApiKey | null> {
   return row;
 }
 
+/** A key's actor with the rate limit its requests are held to. */
+export type AuthenticatedApiKey = ApiKeyActor & { rateLimit: RateLimit };
+
 /** The actor behind a bearer key, or null for a missing, unknown or revoked key. */
-export async function authenticateApiKey(db: Db, key: string, ip: string | null, now = new Date()): Promise<ApiKeyActor | null> {
+export async function authenticateApiKey(
+  db: Db,
+  key: string,
+  ip: string | null,
+  now = new Date(),
+): Promise<AuthenticatedApiKey | null> {
   if (!key || key.length > 200) return null;
   const row = await activeKey(db, hashApiKey(key));
   if (!row) return null;
@@ -154,5 +225,6 @@ export async function authenticateApiKey(db: Db, key: string, ip: string | null,
     row.lastUsedAt = now; // the cached row too, so that requests within the cache time do not write again
     await db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.id));
   }
-  return { type: "api_key", id: row.id, name: row.name, tenantId: row.tenantId, scopes: row.scopes, ip };
+  const { id, name, tenantId, scopes } = row;
+  return { type: "api_key", id, name, tenantId, scopes, ip, rateLimit: apiKeyRateLimit(row) };
 }

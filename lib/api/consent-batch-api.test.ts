@@ -1,3 +1,4 @@
+import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GET as health } from "@/app/api/health/route";
 import { GET as check, POST as batchCheck } from "@/app/api/v1/consents/check/route";
@@ -7,7 +8,8 @@ import { useConnection } from "@/db/client";
 import { tenantIdByKey } from "@/db/seed";
 import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { systemActor } from "@/lib/actor";
-import { createApiKey, revokeApiKey } from "@/lib/api-keys/api-keys";
+import { apiKeys } from "@/db/schema";
+import { createApiKey, hashApiKey, revokeApiKey, setApiKeyRateLimit } from "@/lib/api-keys/api-keys";
 
 const ACME = "demo-acme-api-key";
 const GLOBEX = "demo-globex-api-key";
@@ -43,6 +45,10 @@ describe("batch consent check API", () => {
   beforeAll(async () => {
     t = await testDatabase({ seed: true });
     useConnection(t.connection);
+    // These tests look at answers, not limits (rate-limit-api.test.ts does): Acme's key may send its
+    // batches back to back, however fast the machine answers them.
+    const [acmeKey] = await t.db.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, hashApiKey(ACME)));
+    await setApiKeyRateLimit(t.db, systemActor("test"), { apiKeyId: acmeKey!.id, ratePerSecond: 100_000, rateBurst: 1_000_000 });
     const purposes = await (await listPurposes(get("/api/v1/purposes", ACME), noParams)).json();
     webNotice = purposes.purposes.find((p: { key: string }) => p.key === "marketing").notices.find((n: { kind: string }) => n.kind === "web").id;
     await record({ customer: "ACME-0010", purpose: "marketing", channel: "email", action: "grant", occurredAt: "2026-02-01T09:00:00Z" });

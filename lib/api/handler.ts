@@ -5,8 +5,10 @@ import type { ApiKeyActor } from "@/lib/actor";
 import { authenticateApiKey, type ApiScope } from "@/lib/api-keys/api-keys";
 import { clientIp } from "@/lib/auth/request";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError, describeError } from "@/lib/errors";
+import { RateLimitedError } from "@/lib/rate-limit/limiter";
 import { once, requestFingerprint, type StoredAnswer } from "./idempotency";
 import { invalidInput, problem } from "./problem";
+import { admitApiRequest, chargeApiRequest } from "./rate-limit";
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -17,6 +19,8 @@ type Options = {
   /** Reads a JSON body and honours Idempotency-Key. */ write?: boolean;
   /** Reads a JSON body without Idempotency-Key: a read that takes its question in the body (a batch check). */ readBody?: boolean;
   /** Largest body accepted (413 above it); 1 MiB unless said. */ maxBodyBytes?: number;
+  /** What a request costs against its key's rate limit, from its body (a batch check); 1 unless said. */
+  cost?: (body: unknown) => number;
 };
 
 /** A request larger than the endpoint takes (a batch over its limit): 413 problem+json. */
@@ -32,6 +36,10 @@ function problemFor(error: unknown): Response {
   if (error instanceof NotFoundError) return problem(404, "Not found", error.message);
   if (error instanceof ForbiddenError) return problem(403, "Forbidden", error.message);
   if (error instanceof ConflictError) return problem(409, "Conflict", error.message);
+  if (error instanceof RateLimitedError) {
+    const headers = { "retry-after": String(error.retryAfterSeconds) };
+    return problem(429, "Too many requests", error.message, { headers });
+  }
   if (error instanceof DomainError) return problem(400, "Bad request", error.message);
   const requestId = randomUUID();
   console.error(`[api ${requestId}] ${describeError(error)}`);
@@ -40,8 +48,9 @@ function problemFor(error: unknown): Response {
 
 /**
  * The one wrapper every public API route goes through: the bearer key (401 when missing or unknown),
- * its scope (403), the JSON body (400 when unreadable), Idempotency-Key for writes, and the mapping
- * of domain errors to problem+json. The route itself only calls the domain.
+ * its rate limit (429, with Retry-After), its scope (403), the JSON body (400 when unreadable),
+ * Idempotency-Key for writes, and the mapping of domain errors to problem+json. The route itself
+ * only calls the domain.
  */
 export function apiRoute<P>(options: Options, run: (ctx: ApiContext<P>) => Promise<StoredAnswer>) {
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
@@ -52,6 +61,7 @@ export function apiRoute<P>(options: Options, run: (ctx: ApiContext<P>) => Promi
       if (!bearer) return problem(401, "Unauthorized", "Send your API key as 'Authorization: Bearer <key>'.", challenge);
       const actor = await authenticateApiKey(db, bearer, clientIp(request.headers));
       if (!actor) return problem(401, "Unauthorized", "The API key is unknown or has been revoked.", challenge);
+      await admitApiRequest(db, actor);
       if (!actor.scopes.includes(options.scope)) {
         return problem(403, "Forbidden", `This API key does not have the scope '${options.scope}'.`);
       }
@@ -67,6 +77,7 @@ export function apiRoute<P>(options: Options, run: (ctx: ApiContext<P>) => Promi
       } catch {
         return invalidInput([{ path: "(body)", message: "is not valid JSON" }], "The body must be a JSON object.");
       }
+      if (options.cost) await chargeApiRequest(db, actor, options.cost(body));
       const key = request.headers.get("idempotency-key");
       if (key === null || !options.write) return json(await run({ request, actor, db, params, body }));
       if (!/^[\x21-\x7e]{1,255}$/.test(key)) {

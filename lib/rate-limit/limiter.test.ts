@@ -54,6 +54,7 @@ describe("rate limits (token buckets in the database)", () => {
   it("drop buckets idle for a day", async () => {
     await take(t.db, "idle", { perSecond: 1, burst: 1 }, 1, t0);
     await take(t.db, "busy", { perSecond: 1, burst: 1 }, 1, at(23 * 3_600_000));
+    expect(await dropIdleBuckets(t.db, at(24 * 3_600_000 + 1), 2)).toBe(2); // a batch at a time
     await dropIdleBuckets(t.db, at(24 * 3_600_000 + 1));
     expect((await peek(t.db, "busy", { perSecond: 1, burst: 1 }, 1, at(23 * 3_600_000))).allowed).toBe(false);
     expect((await peek(t.db, "idle", { perSecond: 0.0001, burst: 1 }, 1, t0)).allowed).toBe(true);

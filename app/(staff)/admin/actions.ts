@@ -2,7 +2,7 @@
 
 import { revalidatePath } from "next/cache";
 import { staffAction } from "@/lib/action";
-import { apiKeyIdSchema, createApiKey, createApiKeySchema, revokeApiKey } from "@/lib/api-keys/api-keys";
+import { apiKeyIdSchema, apiKeyRateLimitSchema, createApiKey, createApiKeySchema, revokeApiKey, setApiKeyRateLimit } from "@/lib/api-keys/api-keys";
 import { createPurpose, createPurposeSchema, publishNotice, publishNoticeSchema, purposeUpdateSchema, updatePurpose } from "@/lib/consent/catalogue";
 import { createStaff, createStaffSchema, staffIdSchema, unlockStaff, updateStaff, updateStaffSchema } from "@/lib/staff/staff";
 import { createTenant, createTenantSchema, updateTenant, updateTenantSchema } from "@/lib/tenants/tenants";
@@ -51,6 +51,12 @@ export const revokeApiKeyAction = staffAction({ roles: ADMIN, schema: apiKeyIdSc
   await revokeApiKey(db, actor, input.apiKeyId);
   revalidatePath("/admin/api-keys");
   return { message: "Revoked. Calls with this key now answer 401." };
+});
+
+export const setApiKeyRateLimitAction = staffAction({ roles: ADMIN, schema: apiKeyRateLimitSchema }, async (input, actor, db) => {
+  await setApiKeyRateLimit(db, actor, input);
+  revalidatePath("/admin/api-keys");
+  return { message: "Saved. It applies to this key's calls within a few seconds." };
 });
 
 /** The signing secret is in the answer this once; it is kept only sealed, for signing. */

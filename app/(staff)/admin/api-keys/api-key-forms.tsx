@@ -4,7 +4,7 @@ import { SubmitButton } from "@/components/ui/button";
 import { CheckboxGroup, SelectField, TextField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { useActionForm } from "@/components/ui/use-action-form";
-import { createApiKeyAction, revokeApiKeyAction } from "../actions";
+import { createApiKeyAction, revokeApiKeyAction, setApiKeyRateLimitAction } from "../actions";
 
 type Option = { value: string; label: string };
 
@@ -53,6 +53,45 @@ export function RevokeApiKeyForm({ apiKeyId, name }: { apiKeyId: string; name: s
       <input type="hidden" name="apiKeyId" value={apiKeyId} />
       <SubmitButton pending={form.pending} variant="danger" pendingText="Revoking…" className="px-2 py-1 text-xs">
         Revoke<span className="sr-only"> {name}</span>
+      </SubmitButton>
+    </form>
+  );
+}
+
+type RateLimitFields = { id: string; ratePerSecond: number | null; rateBurst: number | null };
+
+type RateLimitFormProps = { apiKey: RateLimitFields; name: string; defaults: { perSecond: number; burst: number } };
+
+/** A key's own rate limit; an empty field means the default, shown as the placeholder. `name` tells keys apart. */
+export function ApiKeyRateLimitForm({ apiKey, name, defaults }: RateLimitFormProps) {
+  const form = useActionForm(setApiKeyRateLimitAction);
+  return (
+    <form {...form.formProps} className="space-y-3" aria-label={`Rate limit of ${name}`}>
+      <FormMessage error={form.formError} success={form.data?.message} />
+      <input type="hidden" name="apiKeyId" value={apiKey.id} />
+      <div className="grid gap-3 md:grid-cols-2">
+        <TextField
+          label={`Requests a second for ${name}`}
+          name="ratePerSecond"
+          inputMode="numeric"
+          defaultValue={apiKey.ratePerSecond ?? ""}
+          placeholder={`${defaults.perSecond} (default)`}
+          error={form.fieldErrors.ratePerSecond}
+          autoComplete="off"
+        />
+        <TextField
+          label={`Burst for ${name}`}
+          name="rateBurst"
+          inputMode="numeric"
+          defaultValue={apiKey.rateBurst ?? ""}
+          placeholder={`${defaults.burst} (default)`}
+          error={form.fieldErrors.rateBurst}
+          hint="Calls it may make at once after a quiet spell"
+          autoComplete="off"
+        />
+      </div>
+      <SubmitButton pending={form.pending} variant="secondary" pendingText="Saving…">
+        Save rate limit<span className="sr-only"> of {name}</span>
       </SubmitButton>
     </form>
   );

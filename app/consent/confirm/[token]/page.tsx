@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
 import { confirmationRequest } from "@/lib/consent/confirmation";
 import { openLink } from "../../link-action";
 import { UnusableLink } from "../../unusable-link";
@@ -10,7 +9,7 @@ export const metadata: Metadata = { title: "Confirm your consent" };
 
 export default async function ConfirmConsentPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  const { view, problem } = await openLink(async () => confirmationRequest(await getDb(), token));
+  const { view, problem } = await openLink((db) => confirmationRequest(db, token));
   if (!view) return <UnusableLink problem={problem} />;
   return (
     <>

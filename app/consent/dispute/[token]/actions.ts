@@ -1,12 +1,11 @@
 "use server";
 
-import { getDb } from "@/db/client";
 import { reportDispute } from "@/lib/consent/disputes";
-import { linkProblem, requestMeta, type LinkActionState } from "../../link-action";
+import { linkProblem, withinLinkLimits, type LinkActionState } from "../../link-action";
 
 export async function reportDisputeAction(_previous: LinkActionState, form: FormData): Promise<LinkActionState> {
   try {
-    const result = await reportDispute(await getDb(), String(form.get("token") ?? ""), await requestMeta());
+    const result = await withinLinkLimits((db, meta) => reportDispute(db, String(form.get("token") ?? ""), meta));
     return result.status === "reported"
       ? {
           ok: true,

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
 import { disputeRequest } from "@/lib/consent/disputes";
 import { openLink } from "../../link-action";
 import { UnusableLink } from "../../unusable-link";
@@ -12,7 +11,7 @@ const utc = (at: Date) => `${at.toISOString().slice(0, 16).replace("T", " ")} UT
 
 export default async function DisputeConsentPage({ params }: { params: Promise<{ token: string }> }) {
   const { token } = await params;
-  const { view, problem } = await openLink(async () => disputeRequest(await getDb(), token));
+  const { view, problem } = await openLink((db) => disputeRequest(db, token));
   if (!view) return <UnusableLink problem={problem} />;
   return (
     <>

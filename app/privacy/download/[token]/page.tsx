@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
-import { getDb } from "@/db/client";
 import { DownloadLinkError, packageDownloadView, type PackageDownloadView } from "@/lib/privacy-requests/access-package";
-import { linkProblem } from "../../../consent/link-action";
+import { linkProblem, withinLinkLimits } from "../../../consent/link-action";
 import { UnusableLink } from "../../../consent/unusable-link";
 
 export const metadata: Metadata = { title: "Download your data" };
@@ -14,7 +13,7 @@ const size = (bytes: number) => (bytes < 1024 * 1024 ? `${Math.max(1, Math.round
 
 async function openDownload(token: string): Promise<{ view: PackageDownloadView; problem: null } | { view: null; problem: string }> {
   try {
-    return { view: await packageDownloadView(await getDb(), token), problem: null };
+    return { view: await withinLinkLimits((db) => packageDownloadView(db, token)), problem: null };
   } catch (error) {
     return { view: null, problem: error instanceof DownloadLinkError ? error.message : linkProblem(error) };
   }
