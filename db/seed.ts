@@ -46,10 +46,11 @@ async function seedInto(db: Db): Promise<void> {
   for (const s of demoStaff) {
     staffIds[s.email] = (
       await createStaff(db, seeder, {
-      email: s.email,
-      name: s.name,
-      role: s.role,
-      password: DEMO_PASSWORD,
+        email: s.email,
+        name: s.name,
+        role: s.role,
+        platformAdmin: "platformAdmin" in s && s.platformAdmin,
+        password: DEMO_PASSWORD,
         tenantIds: s.tenants.map((k) => tenantIds[k]!),
       })
     ).id;
@@ -80,6 +81,7 @@ async function seedInto(db: Db): Promise<void> {
     email: agent.email,
     name: agent.name,
     role: agent.role,
+    platformAdmin: false,
     tenantIds: agent.tenants.map((k) => tenantIds[k]!),
     sessionId: "demo-seed",
     ip: null,
