@@ -8,8 +8,14 @@ export const SESSION_TOUCH_MS = 60 * 1000;
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 200;
 
-/** Lower-cased fragments of the passwords found most often in breaches (NIST 800-63B 5.1.1.2). */
-const BREACHED_FRAGMENTS = ["password", "passw0rd", "qwerty", "azerty", "123456", "abcdef", "letmein", "iloveyou", "welcome1"];
+/**
+ * The letters of the passwords found most often in breaches (NIST 800-63B 5.1.1.2), which padding
+ * with digits and symbols ("Password2026!") does not make any stronger.
+ */
+const BREACHED_WORDS = new Set([
+  "password", "mypassword", "passwd", "passw", "qwerty", "qwertyuiop", "azerty", "asdfgh", "abc", "abcdef", "letmein", "iloveyou",
+  "welcome", "admin", "administrator", "changeme", "secret", "monkey", "dragon", "football", "sunshine", "princess", "attest", "demopassword",
+]);
 const MIN_DISTINCT_CHARACTERS = 6;
 
 /**
@@ -22,7 +28,8 @@ export function weakPasswordReason(password: string, person: { name?: string; em
   if (password.length > MAX_PASSWORD_LENGTH) return `Password must be at most ${MAX_PASSWORD_LENGTH} characters`;
   const lower = password.toLowerCase();
   if (new Set(lower).size < MIN_DISTINCT_CHARACTERS) return `Password must use at least ${MIN_DISTINCT_CHARACTERS} different characters`;
-  if (BREACHED_FRAGMENTS.some((f) => lower.includes(f))) return "Password contains a common password; choose a phrase of your own";
+  const letters = lower.replace(/[^\p{L}]/gu, "");
+  if (letters === "" || BREACHED_WORDS.has(letters)) return "Password is a common password; choose a phrase of your own";
   const own = [person.email?.split("@")[0], ...(person.name?.split(/\s+/) ?? [])].filter((w): w is string => !!w && w.length >= 3);
   if (own.some((w) => lower.includes(w.toLowerCase()))) return "Password must not contain your name or email";
   return null;

@@ -6,7 +6,7 @@ import { assertPlatformAdmin, assignableTenantScope, type Actor } from "@/lib/ac
 import { recordAudit } from "@/lib/audit/audit";
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 import { hashPassword } from "./passwords";
-import { MAX_PASSWORD_LENGTH, weakPasswordReason } from "./policy";
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, weakPasswordReason } from "./policy";
 
 const tenantIdsField = z.array(z.uuid("Unknown tenant"), "Assign at least one tenant");
 /** A boolean, or "true"/"false" as a form posts it. */
@@ -15,7 +15,11 @@ const formBoolean = (message: string) => z.union([z.boolean(), z.stringbool()], 
 const personFields = {
   name: z.string().trim().min(1, "Name is required").max(120, "Name must be at most 120 characters"),
   email: z.email("Enter a valid email address").max(254).transform((e) => e.toLowerCase()),
-  password: z.string("Password is required").max(MAX_PASSWORD_LENGTH, `Password must be at most ${MAX_PASSWORD_LENGTH} characters`),
+  // The length here, so that it is reported with the other fields; the rest of the policy once they are valid.
+  password: z
+    .string("Password is required")
+    .min(MIN_PASSWORD_LENGTH, `Password must be at least ${MIN_PASSWORD_LENGTH} characters`)
+    .max(MAX_PASSWORD_LENGTH, `Password must be at most ${MAX_PASSWORD_LENGTH} characters`),
 };
 
 function refuseWeakPassword(input: { name: string; email: string; password: string }, ctx: z.RefinementCtx) {
