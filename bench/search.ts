@@ -179,6 +179,7 @@ async function seed(db: Db, total: number): Promise<Seeded> {
     email: staff!.email,
     name: staff!.name,
     role: staff!.role,
+    platformAdmin: false,
     tenantIds: tenantRows.map((t) => t.id),
     sessionId: "bench",
     ip: null,

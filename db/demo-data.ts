@@ -1,5 +1,5 @@
 /**
- * The demo described in API.md "Demo data": two tenants, four staff, customers ACME-0001… and
+ * The demo described in API.md "Demo data": two tenants, four staff (the admin a platform admin), customers ACME-0001… and
  * GLX-0001…, and one API key per tenant. Plain data; db/seed.ts records it through the domain code.
  */
 export const DEMO_PASSWORD = "demo-password";
@@ -13,7 +13,7 @@ export const demoStaff = [
   { email: "agent@demo.test", name: "Alex Agent", role: "agent", tenants: ["acme", "globex"] },
   { email: "agent.acme@demo.test", name: "Amira Acme", role: "agent", tenants: ["acme"] },
   { email: "supervisor@demo.test", name: "Sam Supervisor", role: "supervisor", tenants: ["acme", "globex"] },
-  { email: "admin@demo.test", name: "Ada Admin", role: "admin", tenants: ["acme", "globex"] },
+  { email: "admin@demo.test", name: "Ada Admin", role: "admin", tenants: ["acme", "globex"], platformAdmin: true },
 ] as const;
 
 export const demoApiKeys = [

@@ -11,25 +11,40 @@ import { seedDemoPreferences } from "@/lib/preferences/demo";
 import { seedDemoPrivacyRequests } from "@/lib/privacy-requests/demo";
 import { endCall, startCall } from "@/lib/interactions/interactions";
 import { seedDemoPaymentMethods } from "@/lib/payments/demo";
-import { env } from "@/lib/env";
+import { env, type Env } from "@/lib/env";
 import { createStaff } from "@/lib/staff/staff";
 import { seedDemoSubscriptions } from "@/lib/subscriptions/demo";
 import { createTenant } from "@/lib/tenants/tenants";
 import type { Db } from "./client";
 import { runAsCommand } from "./command";
 import { demoApiKeys, demoCalls, demoConsentHistory, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPaymentMethods, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes } from "./demo-data";
-import { customers, notices, tenants } from "./schema";
+import { customers, notices, staffUsers, tenants } from "./schema";
+
+/**
+ * Whether `npm start` and `npm run seed` put the demo, with its demo-password staff and all-scope API
+ * keys, into an empty database: the embedded one, or a server's with ATTEST_DEMO=1; never under
+ * NODE_ENV=production. A real deployment starts with `npm run create-admin` instead.
+ */
+export function demoSeedWanted(settings: Pick<Env, "demo" | "production"> = env): boolean {
+  return settings.demo && !settings.production;
+}
+
+/** `npm start` and `npm run seed`: the demo where it is wanted (demoSeedWanted), into an empty database. */
+export async function seedDemoIfWanted(db: Db, settings: Pick<Env, "demo" | "production"> = env): Promise<boolean> {
+  return demoSeedWanted(settings) && seedDemo(db);
+}
 
 /**
  * Seeds the demo (API.md "Demo data") into an empty database, through the same domain code the
- * product uses. Does nothing when any tenant exists, and never runs in production.
+ * product uses. Does nothing when any tenant or staff member exists (a first admin made by
+ * `npm run create-admin` included). Tests call it directly, on a database server too.
  */
 export async function seedDemo(db: Db): Promise<boolean> {
-  if (env.production) return false;
   // One transaction: a seed that fails half-way leaves an empty database, seeded again next start.
   return db.transaction(async (tx) => {
-    const [any] = await tx.select({ id: tenants.id }).from(tenants).limit(1);
-    if (any) return false;
+    const [tenant] = await tx.select({ id: tenants.id }).from(tenants).limit(1);
+    const [staff] = await tx.select({ id: staffUsers.id }).from(staffUsers).limit(1);
+    if (tenant || staff) return false;
     await seedInto(tx);
     return true;
   });
@@ -46,10 +61,11 @@ async function seedInto(db: Db): Promise<void> {
   for (const s of demoStaff) {
     staffIds[s.email] = (
       await createStaff(db, seeder, {
-      email: s.email,
-      name: s.name,
-      role: s.role,
-      password: DEMO_PASSWORD,
+        email: s.email,
+        name: s.name,
+        role: s.role,
+        platformAdmin: "platformAdmin" in s && s.platformAdmin,
+        password: DEMO_PASSWORD,
         tenantIds: s.tenants.map((k) => tenantIds[k]!),
       })
     ).id;
@@ -80,6 +96,7 @@ async function seedInto(db: Db): Promise<void> {
     email: agent.email,
     name: agent.name,
     role: agent.role,
+    platformAdmin: false,
     tenantIds: agent.tenants.map((k) => tenantIds[k]!),
     sessionId: "demo-seed",
     ip: null,
@@ -124,4 +141,7 @@ export async function tenantIdByKey(db: Db, key: string): Promise<string> {
   return row.id;
 }
 
-runAsCommand(import.meta.url, async ({ db }) => ((await seedDemo(db)) ? "demo data seeded" : "database not empty (or production): nothing seeded"));
+runAsCommand(import.meta.url, async ({ db }) => {
+  if (!demoSeedWanted()) return "Not seeded: the demo goes only into the embedded database, or a server's with ATTEST_DEMO=1, never under NODE_ENV=production.";
+  return (await seedDemo(db)) ? "demo data seeded" : "database not empty: nothing seeded";
+});

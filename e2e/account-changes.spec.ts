@@ -1,10 +1,10 @@
 import { readFileSync } from "node:fs";
 import { expect, test } from "@playwright/test";
-import { customerId, messageTo, signIn } from "./support";
+import { customerId, messageTo, openMailbox, signIn } from "./support";
 
 test.setTimeout(90_000);
 
-test("an agent verifies strongly, pauses the recording, adds a card, makes it the default, changes the plan and the marketing topics; the customer is told of each", async ({ page, context, request }) => {
+test("an agent verifies strongly, pauses the recording, adds a card, makes it the default, changes the plan and the marketing topics; the customer is told of each", async ({ page, browser, request }) => {
   const email = "helene.dubois@example.fr"; // ACME-0007, born 24/12/1981, on Fixed Saver
   await signIn(page, "agent@demo.test");
   await page.goto(`/customers/${await customerId(request, "ACME-0007")}`);
@@ -17,8 +17,7 @@ test("an agent verifies strongly, pauses the recording, adds a card, makes it th
   // Strong: a code to the email on file, then a knowledge check.
   const verify = page.getByRole("region", { name: "Verify the caller" });
   await verify.getByRole("button", { name: /Send code by email/ }).click();
-  const mailbox = await context.newPage();
-  await mailbox.goto("/dev/mailbox");
+  const mailbox = await openMailbox(browser);
   const code = /(\d{6}) is your/.exec(await messageTo(mailbox, email, /verification code/))![1]!;
   await page.bringToFront();
   await verify.getByLabel("Code the caller reads out").fill(code);

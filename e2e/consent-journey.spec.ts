@@ -1,11 +1,11 @@
 import { expect, test } from "@playwright/test";
-import { customerId, signIn } from "./support";
+import { customerId, openMailbox, signIn } from "./support";
 
 const ACME_KEY = { authorization: "Bearer demo-acme-api-key" };
 
 test.setTimeout(60_000);
 
-test("an agent verifies the caller, reads the script, records a verbal SMS marketing grant and then a withdrawal; the API follows and the receipt arrives", async ({ page, context, request }) => {
+test("an agent verifies the caller, reads the script, records a verbal SMS marketing grant and then a withdrawal; the API follows and the receipt arrives", async ({ page, browser, request }) => {
   const check = async () => (await (await request.get("/api/v1/consents/check?customer=ACME-0008&purpose=marketing&channel=sms", { headers: ACME_KEY })).json()) as { allowed: boolean; reason: string };
   expect(await check()).toMatchObject({ allowed: false, reason: "no_record" });
 
@@ -51,8 +51,7 @@ test("an agent verifies the caller, reads the script, records a verbal SMS marke
   await page.getByRole("button", { name: "End call" }).click();
   await expect(page.getByText(/Call ended after/)).toBeVisible();
 
-  const mailbox = await context.newPage();
-  await mailbox.goto("/dev/mailbox");
+  const mailbox = await openMailbox(browser);
   // Other messages to Raj say "if this wasn't you" too (the demo's card notice): wait for the receipt itself.
   const receipt = mailbox.getByRole("article").filter({ hasText: "raj.patel@example.com" }).filter({ hasText: /wasn.t you/i }).filter({ hasText: /Marketing by SMS/i }).first();
   await expect(async () => {

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { customerId, signIn } from "./support";
+import { customerId, openMailbox, signIn } from "./support";
 
 /** The newest message to `recipient` in the dev mailbox, read as the customer's phone would show it. */
 async function latestMessageTo(mailbox: Page, recipient: string, containing: RegExp): Promise<string> {
@@ -11,7 +11,7 @@ async function latestMessageTo(mailbox: Page, recipient: string, containing: Reg
   return (await message.textContent()) ?? "";
 }
 
-test("an agent verifies the caller with a code and a knowledge check, reveals and changes the phone, and the old number is told", async ({ page, context, request }) => {
+test("an agent verifies the caller with a code and a knowledge check, reveals and changes the phone, and the old number is told", async ({ page, context, browser, request }) => {
   test.setTimeout(60_000); // a code and two notices through the mailbox, and some twenty steps
   const id = await customerId(request, "ACME-0004"); // Mohammed Rahman, 07812 345678, born 1969-01-21
   await signIn(page, "agent@demo.test");
@@ -27,10 +27,15 @@ test("an agent verifies the caller with a code and a knowledge check, reveals an
 
   await verify.getByRole("button", { name: "Send code by SMS to •••• •••678" }).click();
   await expect(verify.getByRole("status")).toContainText("Code sent to •••• •••678");
-  const mailbox = await context.newPage();
-  await mailbox.goto("/dev/mailbox");
+  const mailbox = await openMailbox(browser);
   const sms = await latestMessageTo(mailbox, "+447812345678", /verification code/);
   const code = /(\d{6}) is your/.exec(sms)![1]!;
+  // The agent on the call cannot read it there: a sealed message opens for admins only.
+  const agentsMailbox = await context.newPage();
+  await agentsMailbox.goto("/dev/mailbox");
+  await expect(agentsMailbox.getByText("Sealed: only an admin can open this message").first()).toBeVisible();
+  await expect(agentsMailbox.getByRole("main")).not.toContainText(code);
+  await agentsMailbox.close();
 
   await page.bringToFront();
   await verify.getByLabel("Code the caller reads out").fill(code);

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { expect, test, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { customerId, messageTo, signIn } from "./support";
+import { customerId, messageTo, openMailbox, signIn } from "./support";
 
 // Each journey is two people (an agent on the call, then a supervisor) and the outbox worker's round
 // trips; they take well under a minute, the ceiling leaves room on a loaded 2-core machine.
@@ -9,13 +9,12 @@ test.describe.configure({ timeout: 90_000 });
 const ACME_KEY = { authorization: "Bearer demo-acme-api-key" };
 
 /** Opens the customer's page, starts a call and verifies the caller strongly: a code sent by email, then the date of birth. */
-async function callVerifiedStrongly(page: Page, context: BrowserContext, id: string, caller: { email: string; dateOfBirth: string }): Promise<Page> {
+async function callVerifiedStrongly(page: Page, browser: Browser, id: string, caller: { email: string; dateOfBirth: string }): Promise<Page> {
   await page.goto(`/customers/${id}`);
   await page.getByRole("button", { name: "Start call" }).click();
   const verify = page.getByRole("region", { name: "Verify the caller" });
   await verify.getByRole("button", { name: /Send code by email/ }).click();
-  const mailbox = await context.newPage();
-  await mailbox.goto("/dev/mailbox");
+  const mailbox = await openMailbox(browser);
   const code = /(\d{6}) is your/.exec(await messageTo(mailbox, caller.email, /verification code/))![1]!;
   await page.bringToFront();
   await verify.getByLabel("Code the caller reads out").fill(code);
@@ -75,14 +74,14 @@ function ukMonthFrom(now: Date): string | null {
   return due.toLocaleDateString("en-GB", { weekday: "long", day: "numeric", month: "long", year: "numeric", timeZone: "UTC" });
 }
 
-test("an access request logged on a call is released by a supervisor, and the customer downloads the zip", async ({ page, context, browser, request }) => {
+test("an access request logged on a call is released by a supervisor, and the customer downloads the zip", async ({ page, browser, request }) => {
   const id = await customerId(request, "ACME-0006"); // Peter Okafor, born 09/09/1988
   const email = "peter.okafor@example.com";
   const expectedDue = ukMonthFrom(new Date());
 
   // The agent, on the call.
   await signIn(page, "agent@demo.test");
-  const mailbox = await callVerifiedStrongly(page, context, id, { email, dateOfBirth: "09/09/1988" });
+  const mailbox = await callVerifiedStrongly(page, browser, id, { email, dateOfBirth: "09/09/1988" });
   await page.bringToFront();
   const readBack = await logRequest(page, /^Access/, "Can you send me a copy of everything you hold about me?");
   const due = /We will respond by ([^,]+, \d{1,2} \w+ \d{4})/.exec(readBack)?.[1] ?? /due ([^.]+ \d{4})/.exec(readBack)?.[1];
@@ -171,12 +170,12 @@ test("an access request logged on a call is released by a supervisor, and the cu
   await customer.close();
 });
 
-test("an erasure request logged on a call is carried out by a supervisor, and nothing personal is left to find", async ({ page, context, browser, request }) => {
+test("an erasure request logged on a call is carried out by a supervisor, and nothing personal is left to find", async ({ page, browser, request }) => {
   const id = await customerId(request, "ACME-0010"); // Tomasz Nowak, born 15/06/1986
   const email = "tomasz.nowak@example.pl";
 
   await signIn(page, "agent@demo.test");
-  const mailbox = await callVerifiedStrongly(page, context, id, { email, dateOfBirth: "15/06/1986" });
+  const mailbox = await callVerifiedStrongly(page, browser, id, { email, dateOfBirth: "15/06/1986" });
   await page.bringToFront();
   const readBack = await logRequest(page, /^Erasure/, "Please delete all the data you have on me, I am leaving.");
   expect(readBack).toMatch(/request to delete|erasure/i);

@@ -1,4 +1,4 @@
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Browser, type Page } from "@playwright/test";
 
 export const DEMO_PASSWORD = "demo-password";
 
@@ -16,6 +16,17 @@ export async function customerId(request: APIRequestContext, ref: string): Promi
   const response = await request.get(`/api/v1/customers/${ref}`, { headers: { authorization: `Bearer ${key}` } });
   expect(response.status()).toBe(200);
   return (await response.json()).id;
+}
+
+/**
+ * The dev mailbox, standing in for the customer's inbox: read by the demo admin in a browser of its
+ * own, since sealed messages (codes, links) are opened for admins only, never for the agent on the call.
+ */
+export async function openMailbox(browser: Browser): Promise<Page> {
+  const mailbox = await (await browser.newContext()).newPage();
+  await signIn(mailbox, "admin@demo.test");
+  await mailbox.goto("/dev/mailbox");
+  return mailbox;
 }
 
 /** The newest dev-mailbox message to `recipient` whose text matches, waiting for the outbox worker. */

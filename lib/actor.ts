@@ -8,6 +8,8 @@ export type StaffActor = {
   email: string;
   name: string;
   role: StaffRole;
+  /** May create tenants and assign staff to any tenant (see assertPlatformAdmin). */
+  platformAdmin: boolean;
   tenantIds: string[];
   sessionId: string;
   ip: string | null;
@@ -48,6 +50,36 @@ export function assertTenantAccess(actor: Actor, tenantId: string): void {
 export function assertRole(actor: Actor, ...roles: StaffRole[]): void {
   if (actor.type === "system") return;
   if (actor.type !== "staff" || !roles.includes(actor.role)) throw new ForbiddenError();
+}
+
+/**
+ * The one rule of administration: an admin acts only on the tenants assigned to them, and another
+ * tenant's settings, keys or staff look as though they did not exist. The system acts on every tenant.
+ */
+export function assertAdminOf(actor: Actor, tenantId: string): void {
+  assertRole(actor, "admin");
+  assertTenantAccess(actor, tenantId);
+}
+
+/** The tenants an admin administers (null: all, for the system); throws for anyone but an admin. */
+export function adminScope(actor: Actor): string[] | null {
+  assertRole(actor, "admin");
+  return tenantScope(actor);
+}
+
+/**
+ * The tenants an admin may give staff: their own, or any for a platform admin, who onboards tenants
+ * and their first staff. Null means any.
+ */
+export function assignableTenantScope(actor: Actor): string[] | null {
+  const scope = adminScope(actor);
+  return actor.type === "staff" && actor.platformAdmin ? null : scope;
+}
+
+/** Creating tenants and making platform admins: a platform admin's (or the system's) alone. */
+export function assertPlatformAdmin(actor: Actor): void {
+  assertRole(actor, "admin");
+  if (actor.type === "staff" && !actor.platformAdmin) throw new ForbiddenError("Only a platform admin may do this.");
 }
 
 export function actorLabel(actor: Actor): string {

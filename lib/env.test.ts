@@ -91,3 +91,25 @@ describe("the keyring's keys (ATTEST_KEYS)", () => {
     expect(result.stderr).toContain("ATTEST_KEYS is not set");
   });
 });
+
+describe("the demo (ATTEST_DEMO)", () => {
+  const printDemo = `import { env } from "./lib/env"; console.log(JSON.stringify({ demo: env.demo, production: env.production }));`;
+  const demoWith = (vars: Record<string, string>) => {
+    const result = run(printDemo, { ATTEST_DATA_DIR: mkdtempSync(path.join(tmpdir(), "attest-env-")), ...vars });
+    return result.status === 0 ? (JSON.parse(result.stdout) as { demo: boolean; production: boolean }).demo : result.stderr;
+  };
+  const server = "postgres://attest@db.example.com/attest";
+
+  it("is the embedded database outside production, and never a database server unless ATTEST_DEMO=1 says so", () => {
+    expect(demoWith({})).toBe(true);
+    expect(demoWith({ ATTEST_DEMO: "" })).toBe(true);
+    expect(demoWith({ NODE_ENV: "production" })).toBe(false);
+    expect(demoWith({ DATABASE_URL: server })).toBe(false);
+    expect(demoWith({ DATABASE_URL: server, ATTEST_DEMO: "1" })).toBe(true);
+    expect(demoWith({ ATTEST_DEMO: "0" })).toBe(false);
+  });
+
+  it("refuses a value that is not 1 or 0", () => {
+    expect(demoWith({ ATTEST_DEMO: "maybe" })).toContain("ATTEST_DEMO: must be 1 or 0");
+  });
+});

@@ -41,6 +41,8 @@ const schema = z.object({
     .optional()
     .catch(undefined),
   ATTEST_DATA_DIR: z.string().trim().min(1).default(".data"),
+  /** 1: run as the demo (seeded if empty, dev mailbox) on a database server too; 0: never. See `demo`. */
+  ATTEST_DEMO: z.stringbool("must be 1 or 0").optional(),
   /** Signs staff sessions, and nothing else (lib/keys/keyring.ts holds the keys for data). */
   AUTH_SECRET: z.string().trim().min(32, "must be at least 32 characters").optional(),
   /** `id:secret,…`: the keys that seal, hash and sign data, the current one first (lib/keys/keyring.ts). */
@@ -71,13 +73,18 @@ export type Env = z.infer<typeof schema> & {
    * session secret required; the embedded demo, tests and development keep their conveniences.
    */
   deployed: boolean;
+  /**
+   * The demo: seeded into an empty database (never under NODE_ENV=production) and with the dev mailbox.
+   * ATTEST_DEMO decides; unset, only the embedded database outside production is one.
+   */
+  demo: boolean;
 };
 
 function parse(): Env {
   const raw = { ...process.env };
   // An empty DATABASE_URL means "not set", as in a shell that exported it blank.
   if (!raw.DATABASE_URL?.trim()) delete raw.DATABASE_URL;
-  for (const optional of ["AUTH_SECRET", "ATTEST_KEYS", "SMTP_URL", "SMS_HTTP_URL", "SMS_HTTP_TOKEN", "APP_URL", "SMTP_FROM"]) {
+  for (const optional of ["ATTEST_DEMO", "AUTH_SECRET", "ATTEST_KEYS", "SMTP_URL", "SMS_HTTP_URL", "SMS_HTTP_TOKEN", "APP_URL", "SMTP_FROM"]) {
     if (!raw[optional]?.trim()) delete raw[optional];
   }
   const parsed = schema.safeParse(raw);
@@ -94,6 +101,7 @@ function parse(): Env {
     embedded,
     production: parsed.data.NODE_ENV === "production",
     deployed: parsed.data.NODE_ENV === "production" && !embedded,
+    demo: parsed.data.ATTEST_DEMO ?? (embedded && parsed.data.NODE_ENV !== "production"),
     pgliteDir: embedded ? path.resolve(parsed.data.ATTEST_DATA_DIR, "pglite") : undefined,
   };
 }

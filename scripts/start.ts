@@ -1,5 +1,5 @@
 /**
- * `npm start`: migrate, seed the demo into an empty database, build if the build is missing or
+ * `npm start`: migrate, seed the demo into an empty database where wanted (db/seed.ts), build if the build is missing or
  * older than the sources, then serve on PORT (3000). The database is closed before Next.js starts,
  * because an embedded PGlite folder may only be open in one process at a time.
  */
@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { connect, defaultTarget } from "@/db/client";
 import { migrate } from "@/db/migrate";
-import { seedDemo } from "@/db/seed";
+import { demoSeedWanted, seedDemoIfWanted } from "@/db/seed";
 import { attestKeys, authSecret, env, serverProcessEnv } from "@/lib/env";
 
 const dev = process.argv.includes("--dev");
@@ -34,7 +34,8 @@ async function prepareDatabase() {
   const connection = await connect(target);
   try {
     await migrate(connection);
-    if (await seedDemo(connection.db)) console.log("Seeded the demo data (see README: demo sign-ins).");
+    if (await seedDemoIfWanted(connection.db)) console.log("Seeded the demo data (see README: demo sign-ins).");
+    else if (!demoSeedWanted()) console.log("No demo data here; create the first admin with `npm run create-admin -- --email …`.");
   } finally {
     await connection.close();
   }
@@ -45,7 +46,8 @@ async function main() {
   authSecret();
   attestKeys();
   await prepareDatabase();
-  const childEnv = serverProcessEnv();
+  // `next start` always runs as production: whether the server is the demo (its dev mailbox) is decided here.
+  const childEnv = { ...serverProcessEnv(), ATTEST_DEMO: demoSeedWanted() ? "1" : "0" };
   if (!dev && !buildIsCurrent()) {
     console.log("Building the application (first start or sources changed)…");
     const build = spawnSync(next, ["build"], { stdio: "inherit", env: childEnv });

@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from "node:crypto";
-import { and, desc, eq, isNull, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { apiKeys, tenants, type ApiKey } from "@/db/schema";
-import { assertRole, assertTenantAccess, type Actor, type ApiKeyActor } from "@/lib/actor";
+import { adminScope, assertAdminOf, type Actor, type ApiKeyActor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError } from "@/lib/errors";
 import type { RateLimit } from "@/lib/rate-limit/limiter";
@@ -61,7 +61,7 @@ export async function createApiKey(
   input: z.output<typeof createApiKeySchema>,
   key = `att_${randomBytes(24).toString("base64url")}`,
 ): Promise<{ id: string; key: string }> {
-  assertRole(actor, "admin");
+  assertAdminOf(actor, input.tenantId);
   return db.transaction(async (tx) => {
     const [tenant] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, input.tenantId));
     if (!tenant) throw new NotFoundError("No such tenant");
@@ -87,13 +87,15 @@ export async function createApiKey(
   });
 }
 
+/** Another tenant's key is not found, and stays as it was. */
 export async function revokeApiKey(db: Db, actor: Actor, apiKeyId: string): Promise<void> {
-  assertRole(actor, "admin");
+  const scope = adminScope(actor);
+  if (scope?.length === 0) throw new NotFoundError("No such active API key");
   await db.transaction(async (tx) => {
     const [row] = await tx
       .update(apiKeys)
       .set({ revokedAt: new Date() })
-      .where(and(eq(apiKeys.id, apiKeyId), isNull(apiKeys.revokedAt)))
+      .where(and(eq(apiKeys.id, apiKeyId), isNull(apiKeys.revokedAt), scope ? inArray(apiKeys.tenantId, scope) : undefined))
       .returning();
     if (!row) throw new NotFoundError("No such active API key");
     await recordAudit(tx, actor, {
@@ -117,7 +119,6 @@ export async function setApiKeyRateLimit(
   actor: Actor,
   input: z.output<typeof apiKeyRateLimitSchema>,
 ): Promise<void> {
-  assertRole(actor, "admin");
   const changed = await db.transaction(async (tx) => {
     const [row] = await tx
       .select()
@@ -125,7 +126,7 @@ export async function setApiKeyRateLimit(
       .where(and(eq(apiKeys.id, input.apiKeyId), isNull(apiKeys.revokedAt)))
       .for("update");
     if (!row) throw new NotFoundError("No such active API key");
-    assertTenantAccess(actor, row.tenantId);
+    assertAdminOf(actor, row.tenantId);
     if (row.ratePerSecond === input.ratePerSecond && row.rateBurst === input.rateBurst) return false;
     await tx
       .update(apiKeys)
@@ -144,9 +145,15 @@ export async function setApiKeyRateLimit(
   if (changed) forgetKnownKeys();
 }
 
+/** The keys of the admin's tenants, newest first. */
 export async function listApiKeys(db: Db, actor: Actor): Promise<Omit<ApiKey, "keyHash">[]> {
-  assertRole(actor, "admin");
-  const rows = await db.select().from(apiKeys).orderBy(desc(apiKeys.createdAt));
+  const scope = adminScope(actor);
+  if (scope?.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(apiKeys)
+    .where(scope ? inArray(apiKeys.tenantId, scope) : undefined)
+    .orderBy(desc(apiKeys.createdAt));
   return rows.map(({ keyHash: _hash, ...rest }) => rest);
 }
 

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { consentChannel, consentEvents, legalBasis, noticeKind, notices, purposes, tenants, type Notice, type Purpose } from "@/db/schema";
-import { assertRole, type Actor } from "@/lib/actor";
+import { assertAdminOf, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 
@@ -56,7 +56,7 @@ async function assertTenantExists(tx: Db, tenantId: string): Promise<{ name: str
 }
 
 export async function createPurpose(db: Db, actor: Actor, tenantId: string, input: z.input<typeof purposeSchema>): Promise<Purpose> {
-  assertRole(actor, "admin");
+  assertAdminOf(actor, tenantId);
   const data = parseOrRefuse(purposeSchema, input);
   return db.transaction(async (tx) => {
     await assertTenantExists(tx, tenantId);
@@ -77,8 +77,8 @@ export const LEGAL_BASIS_LOCKED = "consent was recorded for this purpose; a new 
  * withdrawal; a new purpose needs fresh consent). A new validity applies to grants made from now on.
  */
 export async function updatePurpose(db: Db, actor: Actor, input: z.input<typeof purposeUpdateSchema>): Promise<Purpose> {
-  assertRole(actor, "admin");
   const { tenantId, purposeId, ...changes } = parseOrRefuse(purposeUpdateSchema, input);
+  assertAdminOf(actor, tenantId);
   return db.transaction(async (tx) => {
     // FOR UPDATE conflicts with the key-share lock a new consent event's foreign key takes on this row:
     // an event being recorded now either commits first (and is seen below) or waits for this change.
@@ -129,7 +129,7 @@ export const publishNoticeSchema = noticeSchema.extend({ tenantId: z.uuid("choos
  * controller, each purpose, and how to withdraw (RULES.md A5). A published version never changes.
  */
 export async function publishNotice(db: Db, actor: Actor, tenantId: string, input: z.input<typeof noticeSchema>, now = new Date()): Promise<Notice> {
-  assertRole(actor, "admin");
+  assertAdminOf(actor, tenantId);
   const data = parseOrRefuse(noticeSchema, input);
   const purposeKeys = [...new Set(data.purposeKeys)].sort();
   return db.transaction(async (tx) => {
@@ -182,7 +182,7 @@ export type TenantCatalogue = { purposes: Purpose[]; notices: Notice[] };
  * newest version first), for the admins who keep the catalogue.
  */
 export async function tenantCatalogue(db: Db, actor: Actor, tenantId: string): Promise<TenantCatalogue> {
-  assertRole(actor, "admin");
+  assertAdminOf(actor, tenantId);
   const [list, published] = await Promise.all([
     db.select().from(purposes).where(eq(purposes.tenantId, tenantId)).orderBy(asc(purposes.key)),
     db

@@ -116,22 +116,36 @@ export function transportsFromEnv(db: Db, settings: TransportSettings = env): Tr
   };
 }
 
+/**
+ * Whether /dev/mailbox exists: in development and tests, and in the demo; under NODE_ENV=production
+ * never otherwise, whatever the database (`next start` is production, so `npm start` marks its demo).
+ */
+export function devMailboxExists(settings: Pick<Env, "production" | "demo"> = env): boolean {
+  return !settings.production || settings.demo;
+}
+
 export type DevMailboxEntry = {
   id: string;
   tenantId: string;
   messageId: string;
   /** Webhooks never land here (see transportsFromEnv). */
   channel: "email" | "sms";
-  recipient: string;
+  /** Null when the message is sealed and the reader is not an admin (see readDevMailbox). */
+  recipient: string | null;
   subject: string | null;
-  /** In clear, like the recipient: the mailbox exists so that a developer can read what a customer would receive. */
-  body: string;
+  /** In clear, like the recipient, so that a developer can read what a customer would receive; null as the recipient. */
+  body: string | null;
   sensitive: boolean;
   receivedAt: Date;
 };
 
-/** The newest messages in the dev mailbox for the tenants the actor serves, newest first. */
+/**
+ * The newest messages in the dev mailbox for the tenants the actor serves, newest first. A sealed
+ * message (a one-time code, a download link, an erased customer's notice) is opened for admins only:
+ * an agent who could read the code sent to the caller could pass verification alone.
+ */
 export async function readDevMailbox(db: Db, actor: Actor, limit = 100): Promise<DevMailboxEntry[]> {
+  const opensSealed = actor.type === "system" || (actor.type === "staff" && actor.role === "admin");
   const scope = tenantScope(actor);
   if (scope?.length === 0) return [];
   const rows = await db
@@ -140,5 +154,9 @@ export async function readDevMailbox(db: Db, actor: Actor, limit = 100): Promise
     .where(scope ? inArray(devMailbox.tenantId, scope) : undefined)
     .orderBy(desc(devMailbox.receivedAt))
     .limit(limit);
-  return rows.flatMap((row) => (row.channel === "webhook" ? [] : [{ ...row, channel: row.channel, recipient: unseal(row.recipient), body: unseal(row.body) }]));
+  return rows.flatMap((row) => {
+    if (row.channel === "webhook") return [];
+    const withheld = row.sensitive && !opensSealed;
+    return [{ ...row, channel: row.channel, recipient: withheld ? null : unseal(row.recipient), body: withheld ? null : unseal(row.body) }];
+  });
 }

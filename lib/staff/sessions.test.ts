@@ -59,6 +59,7 @@ describe("staff sessions", () => {
       email: agent.email,
       name: agent.name,
       role: "agent",
+      platformAdmin: false,
       tenantIds: [acmeId],
       sessionId,
       ip: "192.0.2.11",

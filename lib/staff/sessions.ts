@@ -35,6 +35,7 @@ export async function resolveSession(db: Db, sessionId: string, ip: string | nul
     email: user.email,
     name: user.name,
     role: user.role,
+    platformAdmin: user.platformAdmin,
     tenantIds: tenantRows.map((t) => t.tenantId),
     sessionId,
     ip,

@@ -55,7 +55,7 @@ export async function signIn(db: Db, email: string, password: string, ip: string
       .insert(staffSessions)
       .values({ staffId: user.id, ip, createdAt: now, lastSeenAt: now })
       .returning({ id: staffSessions.id });
-    await recordAudit(tx, { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role, tenantIds: [], sessionId: session!.id, ip }, {
+    await recordAudit(tx, { type: "staff", id: user.id, email: user.email, name: user.name, role: user.role, platformAdmin: user.platformAdmin, tenantIds: [], sessionId: session!.id, ip }, {
       tenantId: null,
       action: "staff.signed_in",
       entityType: "staff_user",

@@ -2,8 +2,8 @@ import { asc, eq, inArray } from "drizzle-orm";
 import { getCountries } from "libphonenumber-js/max";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { tenants, type Tenant } from "@/db/schema";
-import { assertRole, tenantScope, type Actor } from "@/lib/actor";
+import { staffTenants, tenants, type Tenant } from "@/db/schema";
+import { assertAdminOf, assertPlatformAdmin, assignableTenantScope, tenantScope, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { ConflictError, NotFoundError } from "@/lib/errors";
 import { RULE_PACK_KEYS } from "./rule-packs";
@@ -34,9 +34,17 @@ export const createTenantSchema = tenantFieldsSchema.extend({
 
 export const updateTenantSchema = tenantFieldsSchema.extend({ tenantId: z.uuid("Unknown tenant") });
 
-/** Tenants the actor works for (all of them for admins, who administer the BPO). */
-export async function listTenants(db: Db, actor: Actor): Promise<Tenant[]> {
-  const scope = actor.type === "staff" && actor.role === "admin" ? null : tenantScope(actor);
+/** Tenants the actor works for: an admin's are the ones they administer. */
+export function listTenants(db: Db, actor: Actor): Promise<Tenant[]> {
+  return tenantsIn(db, tenantScope(actor));
+}
+
+/** Tenants an admin may give staff: their own, or every tenant for a platform admin. */
+export function listAssignableTenants(db: Db, actor: Actor): Promise<Tenant[]> {
+  return tenantsIn(db, assignableTenantScope(actor));
+}
+
+async function tenantsIn(db: Db, scope: string[] | null): Promise<Tenant[]> {
   if (scope?.length === 0) return [];
   return db
     .select()
@@ -45,25 +53,30 @@ export async function listTenants(db: Db, actor: Actor): Promise<Tenant[]> {
     .orderBy(asc(tenants.name));
 }
 
+/**
+ * A platform admin's alone. The admin who creates it is assigned to it at once, so that its keys,
+ * purposes and staff can be set up; other admins see it once a platform admin assigns them.
+ */
 export async function createTenant(db: Db, actor: Actor, input: z.output<typeof createTenantSchema>): Promise<Tenant> {
-  assertRole(actor, "admin");
+  assertPlatformAdmin(actor);
   return db.transaction(async (tx) => {
     const [clash] = await tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.key, input.key));
     if (clash) throw new ConflictError(`A tenant with key '${input.key}' already exists.`);
     const [tenant] = await tx.insert(tenants).values(input).returning();
+    if (actor.type === "staff") await tx.insert(staffTenants).values({ tenantId: tenant!.id, staffId: actor.id });
     await recordAudit(tx, actor, {
       tenantId: tenant!.id,
       action: "tenant.created",
       entityType: "tenant",
       entityId: tenant!.id,
-      after: { ...input },
+      after: { ...input, ...(actor.type === "staff" ? { assignedStaffIds: [actor.id] } : {}) },
     });
     return tenant!;
   });
 }
 
 export async function updateTenant(db: Db, actor: Actor, input: z.output<typeof updateTenantSchema>): Promise<Tenant> {
-  assertRole(actor, "admin");
+  assertAdminOf(actor, input.tenantId);
   return db.transaction(async (tx) => {
     const [before] = await tx.select().from(tenants).where(eq(tenants.id, input.tenantId)).for("update");
     if (!before) throw new NotFoundError("No such tenant");

@@ -3,7 +3,7 @@ import { and, arrayContains, asc, desc, eq, inArray, isNull } from "drizzle-orm"
 import { z } from "zod";
 import type { Db } from "@/db/client";
 import { WEBHOOK_EVENT_TYPES, outboxAttempts, outboxMessages, tenants, webhookEndpoints, type WebhookEndpoint, type WebhookEventType } from "@/db/schema";
-import { assertRole, assertTenantAccess, tenantScope, type Actor } from "@/lib/actor";
+import { adminScope, assertAdminOf, assertRole, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
 import { enqueueMessage } from "@/lib/notifications/outbox";
@@ -62,7 +62,7 @@ export async function registerWebhookEndpoint(
   if (!parsed.success) throw new ValidationError(fieldErrorsFromZod(parsed.error.issues));
   const data = parsed.data;
   // Another tenant's admin is told the tenant does not exist.
-  assertTenantAccess(actor, data.tenantId);
+  assertAdminOf(actor, data.tenantId);
   try {
     await checkWebhookTarget(data.url, targets);
   } catch (error) {
@@ -100,8 +100,7 @@ export type WebhookEndpointSummary = Omit<WebhookEndpoint, "secretSealed">;
 
 /** The endpoints of the admin's tenants, newest first, without their secrets. */
 export async function listWebhookEndpoints(db: Db, actor: Actor): Promise<WebhookEndpointSummary[]> {
-  assertRole(actor, "admin");
-  const scope = tenantScope(actor);
+  const scope = adminScope(actor);
   if (scope?.length === 0) return [];
   const rows = await db
     .select()
@@ -113,8 +112,7 @@ export async function listWebhookEndpoints(db: Db, actor: Actor): Promise<Webhoo
 
 /** Stops deliveries to an endpoint: nothing new is queued for it, and what is queued fails instead of being sent. */
 export async function disableWebhookEndpoint(db: Db, actor: Actor, endpointId: string, now = new Date()): Promise<void> {
-  assertRole(actor, "admin");
-  const scope = tenantScope(actor);
+  const scope = adminScope(actor);
   if (scope?.length === 0) throw new NotFoundError("No such active endpoint");
   await db.transaction(async (tx) => {
     const [row] = await tx
@@ -161,8 +159,7 @@ function eventIdOf(body: string | null): string | null {
 
 /** The newest webhook deliveries of the admin's tenants, each with every attempt made, oldest attempt first. */
 export async function recentWebhookDeliveries(db: Db, actor: Actor, limit = 50): Promise<WebhookDelivery[]> {
-  assertRole(actor, "admin");
-  const scope = tenantScope(actor);
+  const scope = adminScope(actor);
   if (scope?.length === 0) return [];
   const messages = await db
     .select()

@@ -4,8 +4,7 @@ import { notFound } from "next/navigation";
 import { Badge } from "@/components/ui/card";
 import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
-import { env } from "@/lib/env";
-import { readDevMailbox } from "@/lib/notifications/transports";
+import { devMailboxExists, readDevMailbox } from "@/lib/notifications/transports";
 
 export const metadata: Metadata = { title: "Dev mailbox" };
 export const dynamic = "force-dynamic";
@@ -17,10 +16,10 @@ const receivedAt = (d: Date) => `${d.toISOString().slice(0, 19).replace("T", " "
 
 /**
  * What customers would have received while no SMTP relay or SMS provider is configured. A tool for
- * development and tests: in production it does not exist.
+ * development, tests and the demo: in production it does not exist (devMailboxExists).
  */
 export default async function DevMailboxPage() {
-  if (env.deployed) notFound();
+  if (!devMailboxExists()) notFound();
   const staff = await requireStaff();
   const messages = await readDevMailbox(await getDb(), staff, NEWEST);
   return (
@@ -33,7 +32,7 @@ export default async function DevMailboxPage() {
       </div>
       <p className="text-sm text-slate-700">
         Email and SMS sent while no mail relay or SMS provider is configured, newest first (the last {NEWEST}), for the tenants you serve. Not
-        available in production.
+        available in production. Sealed messages (codes, links) are opened for admins only.
       </p>
       {messages.length === 0 ? (
         <p className="rounded-lg border border-slate-200 bg-white p-4 text-slate-700">No messages yet.</p>
@@ -44,7 +43,7 @@ export default async function DevMailboxPage() {
               <article aria-labelledby={`message-${message.id}`} className="rounded-lg border border-slate-200 bg-white p-4 shadow-sm">
                 <div className="flex flex-wrap items-baseline justify-between gap-2">
                   <h2 id={`message-${message.id}`} className="text-base font-semibold text-slate-900">
-                    {CHANNEL_NAMES[message.channel]} to {message.recipient}
+                    {CHANNEL_NAMES[message.channel]} to {message.recipient ?? "a sealed recipient"}
                   </h2>
                   <time dateTime={message.receivedAt.toISOString()} className="text-sm text-slate-700">
                     {receivedAt(message.receivedAt)}
@@ -56,7 +55,11 @@ export default async function DevMailboxPage() {
                     <Badge tone="warn">Sensitive: sealed at rest</Badge>
                   </p>
                 ) : null}
-                <p className="mt-2 whitespace-pre-wrap break-words text-sm text-slate-900">{message.body}</p>
+                {message.body === null ? (
+                  <p className="mt-2 text-sm text-slate-700">Sealed: only an admin can open this message.</p>
+                ) : (
+                  <p className="mt-2 whitespace-pre-wrap break-words text-sm text-slate-900">{message.body}</p>
+                )}
               </article>
             </li>
           ))}

@@ -3,7 +3,7 @@ import { Badge, Card } from "@/components/ui/card";
 import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
 import { listStaff } from "@/lib/staff/staff";
-import { listTenants } from "@/lib/tenants/tenants";
+import { listAssignableTenants } from "@/lib/tenants/tenants";
 import { CreateStaffForm, EditStaffForm, UnlockStaffForm } from "./staff-forms";
 
 export const metadata: Metadata = { title: "Staff" };
@@ -11,14 +11,15 @@ export const metadata: Metadata = { title: "Staff" };
 export default async function StaffAdminPage() {
   const admin = await requireStaff("admin");
   const db = await getDb();
-  const [staff, tenants] = await Promise.all([listStaff(db, admin), listTenants(db, admin)]);
+  // A platform admin assigns staff to any tenant; another admin sees and assigns only their own.
+  const [staff, tenants] = await Promise.all([listStaff(db, admin), listAssignableTenants(db, admin)]);
   const tenantOptions = tenants.map((t) => ({ value: t.id, label: t.name }));
   const now = new Date();
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Staff</h1>
       <Card title="Add a staff member" titleId="add-staff">
-        <CreateStaffForm tenants={tenantOptions} />
+        <CreateStaffForm tenants={tenantOptions} canMakePlatformAdmins={admin.platformAdmin} />
       </Card>
       <Card title={`${staff.length} staff members`} titleId="staff-list">
         <ul className="divide-y divide-slate-100">
@@ -27,13 +28,14 @@ export default async function StaffAdminPage() {
               <div className="mb-2 flex flex-wrap items-center gap-2">
                 <span className="font-semibold">{member.name}</span>
                 <span className="text-sm text-slate-700">{member.email}</span>
+                {member.platformAdmin ? <Badge tone="info">platform admin</Badge> : null}
                 {!member.active ? <Badge tone="bad">deactivated</Badge> : null}
                 {member.lockedUntil && member.lockedUntil > now ? (
                   <Badge tone="warn">locked until {member.lockedUntil.toISOString().slice(11, 16)} UTC</Badge>
                 ) : null}
                 {member.id === admin.id ? <Badge tone="info">you</Badge> : null}
               </div>
-              <EditStaffForm member={member} tenants={tenantOptions} />
+              <EditStaffForm member={member} tenants={tenantOptions} canMakePlatformAdmins={admin.platformAdmin} />
               {member.lockedUntil && member.lockedUntil > now ? (
                 <div className="mt-2">
                   <UnlockStaffForm staffId={member.id} name={member.name} />

@@ -13,7 +13,12 @@ const ROLES: Option[] = [
   { value: "admin", label: "Admin" },
 ];
 
-export function CreateStaffForm({ tenants }: { tenants: Option[] }) {
+const PLATFORM_ADMIN: Option[] = [
+  { value: "false", label: "No" },
+  { value: "true", label: "Yes: may add tenants and assign staff to any" },
+];
+
+export function CreateStaffForm({ tenants, canMakePlatformAdmins }: { tenants: Option[]; canMakePlatformAdmins: boolean }) {
   const form = useActionForm(createStaffAction, { resetOnSuccess: true });
   return (
     <form {...form.formProps} className="space-y-3" aria-label="Add staff member">
@@ -28,8 +33,11 @@ export function CreateStaffForm({ tenants }: { tenants: Option[] }) {
           type="password"
           autoComplete="new-password"
           error={form.fieldErrors.password}
-          hint="At least 12 characters. Give it to the person privately."
+          hint="At least 12 characters, not a common password nor their name. Give it to the person privately."
         />
+        {canMakePlatformAdmins ? (
+          <SelectField label="Platform admin" name="platformAdmin" options={PLATFORM_ADMIN} defaultValue="false" error={form.fieldErrors.platformAdmin} />
+        ) : null}
       </div>
       <CheckboxGroup legend="Tenants" name="tenantIds" options={tenants} error={form.fieldErrors.tenantIds} />
       <SubmitButton pending={form.pending} pendingText="Adding…">
@@ -42,9 +50,11 @@ export function CreateStaffForm({ tenants }: { tenants: Option[] }) {
 export function EditStaffForm({
   member,
   tenants,
+  canMakePlatformAdmins,
 }: {
-  member: { id: string; name: string; role: string; active: boolean; tenantIds: string[] };
+  member: { id: string; name: string; role: string; active: boolean; platformAdmin: boolean; tenantIds: string[] };
   tenants: Option[];
+  canMakePlatformAdmins: boolean;
 }) {
   const form = useActionForm(updateStaffAction);
   return (
@@ -63,6 +73,15 @@ export function EditStaffForm({
           defaultValue={String(member.active)}
           error={form.fieldErrors.active}
         />
+        {canMakePlatformAdmins ? (
+          <SelectField
+            label={`Platform admin: ${member.name}`}
+            name="platformAdmin"
+            options={PLATFORM_ADMIN}
+            defaultValue={String(member.platformAdmin)}
+            error={form.fieldErrors.platformAdmin}
+          />
+        ) : null}
       </div>
       <CheckboxGroup legend={`Tenants of ${member.name}`} name="tenantIds" options={tenants} defaultValues={member.tenantIds} error={form.fieldErrors.tenantIds} />
       <SubmitButton pending={form.pending} variant="secondary" pendingText="Saving…">

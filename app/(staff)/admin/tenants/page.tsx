@@ -16,15 +16,22 @@ export default async function TenantsAdminPage() {
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Tenants</h1>
-      <p className="text-sm text-slate-700">Each tenant is a client brand: the controller of its customers&apos; data. Its rule-packs decide deadlines and marketing rules.</p>
+      <p className="text-sm text-slate-700">
+        Each tenant is a client brand: the controller of its customers&apos; data. Its rule-packs decide deadlines and marketing rules. You see the tenants
+        you administer.
+      </p>
       {tenants.map((t) => (
         <Card key={t.id} title={`${t.name} (${t.key})`} titleId={`tenant-${t.key}`}>
           <EditTenantForm tenant={t} rulePacks={RULE_PACK_OPTIONS} />
         </Card>
       ))}
-      <Card title="Add a tenant" titleId="add-tenant">
-        <CreateTenantForm rulePacks={RULE_PACK_OPTIONS} />
-      </Card>
+      {admin.platformAdmin ? (
+        <Card title="Add a tenant" titleId="add-tenant">
+          <CreateTenantForm rulePacks={RULE_PACK_OPTIONS} />
+        </Card>
+      ) : (
+        <p className="text-sm text-slate-700">A platform admin adds tenants, and assigns admins to them.</p>
+      )}
     </div>
   );
 }

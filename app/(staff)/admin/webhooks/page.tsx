@@ -20,9 +20,8 @@ const STATUS_TONE: Record<WebhookDelivery["status"], "good" | "warn" | "bad" | "
 export default async function WebhooksAdminPage() {
   const admin = await requireStaff("admin");
   const db = await getDb();
-  const [endpoints, deliveries, allTenants] = await Promise.all([listWebhookEndpoints(db, admin), recentWebhookDeliveries(db, admin), listTenants(db, admin)]);
-  const tenants = allTenants.filter((t) => admin.tenantIds.includes(t.id));
-  const tenantName = new Map(allTenants.map((t) => [t.id, t.name]));
+  const [endpoints, deliveries, tenants] = await Promise.all([listWebhookEndpoints(db, admin), recentWebhookDeliveries(db, admin), listTenants(db, admin)]);
+  const tenantName = new Map(tenants.map((t) => [t.id, t.name]));
   const endpointName = new Map(endpoints.map((e) => [e.id, e.description]));
   return (
     <div className="space-y-6">
