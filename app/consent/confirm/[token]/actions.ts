@@ -3,11 +3,11 @@
 import { getDb } from "@/db/client";
 import { confirmConsent } from "@/lib/consent/confirmation";
 import { CONSENT_CHANNEL_WORDS } from "@/lib/notifications/messages";
-import { linkProblem, requestMeta, type LinkActionState } from "../../link-action";
+import { linkProblem, linkToken, requestMeta, type LinkActionState } from "../../link-action";
 
 export async function confirmConsentAction(_previous: LinkActionState, form: FormData): Promise<LinkActionState> {
   try {
-    const result = await confirmConsent(await getDb(), String(form.get("token") ?? ""), await requestMeta());
+    const result = await confirmConsent(await getDb(), linkToken(form), await requestMeta());
     const what = `${result.purposeName} by ${CONSENT_CHANNEL_WORDS[result.channel]}`;
     return result.status === "confirmed"
       ? { ok: true, message: `Thank you: your consent to ${what} with ${result.tenantName} is confirmed. You can withdraw it at any time.` }

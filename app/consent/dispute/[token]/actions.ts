@@ -2,11 +2,11 @@
 
 import { getDb } from "@/db/client";
 import { reportDispute } from "@/lib/consent/disputes";
-import { linkProblem, requestMeta, type LinkActionState } from "../../link-action";
+import { linkProblem, linkToken, requestMeta, type LinkActionState } from "../../link-action";
 
 export async function reportDisputeAction(_previous: LinkActionState, form: FormData): Promise<LinkActionState> {
   try {
-    const result = await reportDispute(await getDb(), String(form.get("token") ?? ""), await requestMeta());
+    const result = await reportDispute(await getDb(), linkToken(form), await requestMeta());
     return result.status === "reported"
       ? {
           ok: true,
