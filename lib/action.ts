@@ -7,6 +7,7 @@ import type { StaffRole } from "@/db/schema";
 import type { StaffActor } from "@/lib/actor";
 import { currentStaff } from "@/lib/auth";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError, describeError, fieldErrorsFromZod, type FieldError } from "@/lib/errors";
+import { nullCharacterFields } from "@/lib/null-character";
 
 /** What every server action answers, read with useActionState. */
 export type ActionResult<T = unknown> =
@@ -62,7 +63,10 @@ export function staffAction<S extends z.ZodType, T>(
       const actor = await currentStaff();
       if (!actor) return { ok: false, formError: "Your session has ended. Sign in again." };
       if (!options.roles.includes(actor.role)) return { ok: false, formError: "You are not allowed to do this." };
-      const parsed = options.schema.safeParse(input instanceof FormData ? formToObject(input) : input);
+      const fields = input instanceof FormData ? formToObject(input) : input;
+      const refused = nullCharacterFields(fields);
+      if (refused.length > 0) return { ok: false, formError: "Please correct the highlighted fields.", fieldErrors: fieldMap(refused) };
+      const parsed = options.schema.safeParse(fields);
       if (!parsed.success) {
         return { ok: false, formError: "Please correct the highlighted fields.", fieldErrors: fieldMap(fieldErrorsFromZod(parsed.error.issues)) };
       }

@@ -7,6 +7,7 @@ import { LinkError } from "@/lib/consent/links";
 import { ConflictError, NotFoundError, describeError } from "@/lib/errors";
 import { customerLinkRefusal, withinCustomerLinkLimits } from "@/lib/rate-limit/customer-links";
 import { RateLimitedError } from "@/lib/rate-limit/limiter";
+import { nullCharacterFields } from "@/lib/null-character";
 
 /** What a customer-link form answers, read with useActionState. */
 export type LinkActionState = { ok: true; message: string } | { ok: false; error: string } | null;
@@ -17,6 +18,14 @@ type RequestMeta = { ip: string | null; userAgent: string | null };
 export async function requestMeta(): Promise<RequestMeta> {
   const h = await headers();
   return { ip: clientIp(h), userAgent: h.get("user-agent")?.slice(0, 1000) ?? null };
+}
+
+/** The link's token from the form; one holding a NUL (which no link we sign does) is a damaged link. */
+export function linkToken(form: FormData): string {
+  // Anyone may post anything to an action, not only the form's FormData.
+  const token = form instanceof FormData ? form.get("token") : null;
+  if (typeof token !== "string" || nullCharacterFields(token).length > 0) throw new LinkError("malformed");
+  return token;
 }
 
 /** The words a customer sees when a link cannot be used; anything unexpected is logged without personal data. */

@@ -6,6 +6,7 @@ import { authenticateApiKey, type ApiScope } from "@/lib/api-keys/api-keys";
 import { clientIp } from "@/lib/auth/request";
 import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError, describeError } from "@/lib/errors";
 import { RateLimitedError } from "@/lib/rate-limit/limiter";
+import { nullCharacterFields } from "@/lib/null-character";
 import { once, requestFingerprint, type StoredAnswer } from "./idempotency";
 import { invalidInput, problem } from "./problem";
 import { admitApiRequest, chargeApiRequest } from "./rate-limit";
@@ -46,13 +47,24 @@ function problemFor(error: unknown): Response {
   return problem(500, "Internal error", `Something went wrong and nothing was written. Reference: ${requestId}`);
 }
 
+/** The route, refusing first any NUL in its path parameters, query or body (400 naming each field). */
+function refusingNullCharacters<P>(route: (ctx: ApiContext<P>) => Promise<StoredAnswer>) {
+  return (ctx: ApiContext<P>) => {
+    const query = [...new URL(ctx.request.url).searchParams].flatMap(([name, value]) => nullCharacterFields({ [name]: value }));
+    const errors = [...nullCharacterFields(ctx.params), ...query, ...nullCharacterFields(ctx.body)];
+    if (errors.length > 0) throw new ValidationError(errors);
+    return route(ctx);
+  };
+}
+
 /**
  * The one wrapper every public API route goes through: the bearer key (401 when missing or unknown),
  * its rate limit (429, with Retry-After), its scope (403), the JSON body (400 when unreadable),
  * Idempotency-Key for writes, and the mapping of domain errors to problem+json. The route itself
  * only calls the domain.
  */
-export function apiRoute<P>(options: Options, run: (ctx: ApiContext<P>) => Promise<StoredAnswer>) {
+export function apiRoute<P>(options: Options, route: (ctx: ApiContext<P>) => Promise<StoredAnswer>) {
+  const run = refusingNullCharacters(route);
   return async (request: Request, context: { params: Promise<P> }): Promise<Response> => {
     try {
       const db = await getDb();

@@ -16,7 +16,8 @@ export type SignInResult = { ok: true; staffId: string; sessionId: string } | { 
  * holds across restarts and replicas.
  */
 export async function signIn(db: Db, email: string, password: string, ip: string | null, now = new Date()): Promise<SignInResult> {
-  const normalizedEmail = email.trim().toLowerCase();
+  // No account's email holds a NUL, and PostgreSQL refuses one in text: such an email is an unknown account.
+  const normalizedEmail = email.trim().toLowerCase().replaceAll("\0", "\ufffd");
   return db.transaction(async (tx) => {
     const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.email, normalizedEmail)).for("update");
     if (!user) {

@@ -15,6 +15,8 @@ function safeNext(value: FormDataEntryValue | null): string {
 }
 
 export async function signInAction(_previous: SignInState, form: FormData): Promise<SignInState> {
+  // Anyone may post anything to an action, not only the form's FormData.
+  if (!(form instanceof FormData)) return { error: "Enter your email and password." };
   const email = String(form.get("email") ?? "").trim();
   const password = String(form.get("password") ?? "");
   if (!email || !password) return { error: "Enter your email and password.", email };

@@ -1,11 +1,11 @@
 "use server";
 
 import { reportDispute } from "@/lib/consent/disputes";
-import { linkProblem, withinLinkLimits, type LinkActionState } from "../../link-action";
+import { linkProblem, linkToken, withinLinkLimits, type LinkActionState } from "../../link-action";
 
 export async function reportDisputeAction(_previous: LinkActionState, form: FormData): Promise<LinkActionState> {
   try {
-    const result = await withinLinkLimits((db, meta) => reportDispute(db, String(form.get("token") ?? ""), meta));
+    const result = await withinLinkLimits((db, meta) => reportDispute(db, linkToken(form), meta));
     return result.status === "reported"
       ? {
           ok: true,
