@@ -18,7 +18,7 @@ async function main() {
   const connection = await getConnection();
   await migrate(connection);
   await seedDemo(connection.db);
-  startOutboxWorker(async () => connection.db, 100);
+  startOutboxWorker(getConnection, 100);
   const server = http.createServer(async (req, res) => {
     try {
       const chunks: Buffer[] = [];

@@ -1,4 +1,4 @@
-import { boolean, index, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { boolean, index, uniqueIndex, integer, pgEnum, pgTable, primaryKey, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { tenants } from "./tenants";
 
 export const outboxChannel = pgEnum("outbox_channel", ["email", "sms", "webhook"]);
@@ -57,7 +57,11 @@ export const outboxAttempts = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.id] }), index("outbox_attempts_message_idx").on(t.tenantId, t.messageId)],
 );
 
-/** Where email and SMS land when no real transport is configured (development and tests). */
+/**
+ * Where email and SMS land when no real transport is configured (development and tests). Like a
+ * real provider that honours a message id, it keeps a message once however often it is handed over
+ * (a worker killed between sending and recording the delivery sends again).
+ */
 export const devMailbox = pgTable(
   "dev_mailbox",
   {
@@ -72,7 +76,7 @@ export const devMailbox = pgTable(
     sensitive: boolean("sensitive").notNull().default(false),
     receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("dev_mailbox_received_idx").on(t.receivedAt)],
+  (t) => [index("dev_mailbox_received_idx").on(t.receivedAt), uniqueIndex("dev_mailbox_message_key").on(t.messageId)],
 );
 
 export type OutboxMessage = typeof outboxMessages.$inferSelect;

@@ -42,7 +42,7 @@ export function devMailboxTransport(db: Db): Transport {
         subject: message.subject,
         body: message.sensitive ? seal(message.body) : message.body,
         sensitive: message.sensitive,
-      });
+      }).onConflictDoNothing({ target: devMailbox.messageId });
     },
   };
 }
