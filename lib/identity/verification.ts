@@ -174,7 +174,8 @@ async function failuresSince(tx: Db, customer: CustomerKey, since: Date): Promis
       and(
         eq(interactions.tenantId, customer.tenantId),
         eq(interactions.customerId, customer.id),
-        gt(sql`coalesce(${f.answeredAt}, ${f.createdAt})`, since),
+        // Not a column, so drizzle cannot map the Date: given as text, which PostgreSQL reads as timestamptz.
+        gt(sql`coalesce(${f.answeredAt}, ${f.createdAt})`, since.toISOString()),
       ),
     );
   return Number(row?.n ?? 0);
