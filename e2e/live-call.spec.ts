@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { customerId, openMailbox, signIn } from "./support";
+import { customerId, messageTo, openMailbox, signIn } from "./support";
 
 /** The newest message to `recipient` in the dev mailbox, read as the customer's phone would show it. */
 async function latestMessageTo(mailbox: Page, recipient: string, containing: RegExp): Promise<string> {
@@ -83,8 +83,9 @@ test("an agent verifies the caller with a code and a knowledge check, reveals an
   await expect(page.getByRole("region", { name: "Call", exact: true }).getByRole("status").filter({ hasText: "Call ended" })).toContainText("Updated your phone number");
 });
 
-test("three wrong answers lock verification, and the supervisor reviews the alert", async ({ page, browser, request }) => {
-  test.setTimeout(45_000); // a second browser for the supervisor, who signs in too
+test("three wrong answers lock verification for the customer, in another agent's call too, until the supervisor closes the alert", async ({ page, browser, request }) => {
+  // Three people (agent, colleague, supervisor) and a dozen server actions.
+  test.setTimeout(90_000);
   const id = await customerId(request, "ACME-0005"); // Gwen Llewellyn
   await signIn(page, "agent@demo.test");
   await page.goto(`/customers/${id}`);
@@ -93,7 +94,6 @@ test("three wrong answers lock verification, and the supervisor reviews the aler
   const attempts = [
     ["01/01/1990", "No match. 2 attempts left."],
     ["02/02/1991", "No match. 1 attempt left."],
-    ["03/03/1992", "Verification is locked for this call after 3 failed attempts"],
   ] as const;
   for (const [wrong, answer] of attempts) {
     await verify.getByLabel("Check", { exact: true }).selectOption({ label: "Date of birth" });
@@ -101,20 +101,88 @@ test("three wrong answers lock verification, and the supervisor reviews the aler
     await verify.getByRole("button", { name: "Check answer" }).click();
     await expect(page.getByText(answer)).toBeVisible();
   }
-  await expect(verify.getByRole("alert").filter({ hasText: "locked" }).first()).toContainText("a supervisor has been alerted");
+  await verify.getByLabel("Check", { exact: true }).selectOption({ label: "Date of birth" });
+  await verify.getByLabel("Caller's answer").fill("03/03/1992");
+  const lockedFrom = Date.now();
+  await verify.getByRole("button", { name: "Check answer" }).click();
+  const locked = verify.getByRole("alert").filter({ hasText: "Verification locked for this customer until" });
+  await expect(locked).toContainText("a supervisor has been alerted");
+  // It lifts 24 hours after the third failure, and says when.
+  const lifts = Date.parse((await locked.locator("time").getAttribute("datetime"))!);
+  expect(lifts).toBeGreaterThanOrEqual(lockedFrom + 24 * 3600_000 - 60_000);
+  expect(lifts).toBeLessThanOrEqual(Date.now() + 24 * 3600_000 + 60_000);
+  const liftsAt = new Date(lifts).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+  await expect(locked.locator("time")).toHaveText(liftsAt);
   // Never which part was wrong, never the stored value.
   await expect(verify).not.toContainText("1995");
+
+  // Another agent, before and during a new call: still locked, with the time it lifts, and nothing to check.
+  const colleagueContext = await browser.newContext();
+  const colleague = await colleagueContext.newPage();
+  await signIn(colleague, "agent.acme@demo.test");
+  await colleague.goto(`/customers/${id}`);
+  const callCard = colleague.getByRole("region", { name: "Call", exact: true });
+  await expect(callCard.getByRole("alert")).toContainText(`Verification locked for this customer until ${liftsAt}`);
+  await colleague.getByRole("button", { name: "Start call" }).click();
+  const colleagueVerify = colleague.getByRole("region", { name: "Verify the caller" });
+  await expect(colleagueVerify.getByRole("alert")).toContainText(`Verification locked for this customer until ${liftsAt}`);
+  await expect(colleagueVerify.getByRole("button", { name: "Check answer" })).toHaveCount(0);
+  await expect(colleagueVerify.getByRole("button", { name: /Send code/ })).toHaveCount(0);
 
   const supervisorContext = await browser.newContext();
   const supervisor = await supervisorContext.newPage();
   await signIn(supervisor, "supervisor@demo.test");
   await supervisor.getByRole("link", { name: /Verification alerts \d+ open/ }).click();
   const alert = supervisor.getByRole("region", { name: "Gwen Llewellyn (ACME-0005)" });
-  await expect(alert).toContainText("3 failed verification attempts");
+  await expect(alert).toContainText("3 failed verification attempts within 24 hours");
+  await expect(alert).toContainText(`Verification locked for this customer until ${liftsAt}; closing the alert lifts it.`);
   await alert.getByRole("button", { name: "Close alert" }).click();
   await expect(alert.getByText("Write what you found and did")).toBeVisible();
   await alert.getByLabel("Review note").fill("Listened to the recording: genuine customer who misremembered; advised to update records.");
   await alert.getByRole("button", { name: "Close alert" }).click();
   await expect(supervisor.getByRole("region", { name: "Gwen Llewellyn (ACME-0005)" })).toHaveCount(0);
   await supervisorContext.close();
+
+  // Closed with a note: the colleague's call can verify again, with a fresh count.
+  await colleague.reload();
+  await expect(colleagueVerify).not.toContainText("Verification locked");
+  await expect(colleagueVerify).toContainText("attempts left: 3");
+  await colleagueVerify.getByLabel("Check", { exact: true }).selectOption({ label: "Date of birth" });
+  await colleagueVerify.getByLabel("Caller's answer").fill("17/05/1995");
+  await colleagueVerify.getByRole("button", { name: "Check answer" }).click();
+  await expect(colleagueVerify.getByRole("status").filter({ hasText: "Match" })).toContainText("verified (basic)");
+  await colleagueContext.close();
+});
+
+test("a payment method's last 4 digits verify the caller, and the page shows them only once the caller is strongly verified", async ({ page, browser, request }) => {
+  const id = await customerId(request, "GLX-0006"); // Priya Shah: a card ending 4242, a US account ending 6789
+  await signIn(page, "agent@demo.test");
+  await page.goto(`/customers/${id}`);
+  await page.getByRole("button", { name: "Start call" }).click();
+  const verify = page.getByRole("region", { name: "Verify the caller" });
+  const checks = verify.getByLabel("Check", { exact: true });
+  await expect(checks.getByRole("option", { name: "Last 4 of a payment method on file" })).toHaveCount(1);
+  await expect(checks.getByRole("option", { name: /account reference/ })).toHaveCount(0);
+  await expect(page.getByRole("region", { name: "Payment methods" })).toContainText("Needs strong verification");
+  await expect(page.locator("main")).not.toContainText("4242");
+  await expect(page.locator("main")).not.toContainText("6789");
+
+  await checks.selectOption({ label: "Last 4 of a payment method on file" });
+  await verify.getByLabel("Caller's answer").fill("67");
+  await verify.getByRole("button", { name: "Check answer" }).click();
+  await expect(verify.getByText("Type the 4 digits the caller reads out")).toBeVisible();
+  await verify.getByLabel("Caller's answer").fill("6789");
+  await verify.getByRole("button", { name: "Check answer" }).click();
+  await expect(verify.getByRole("status").filter({ hasText: "Match" })).toContainText("verified (basic)");
+  await expect(page.locator("main")).not.toContainText("4242");
+
+  await verify.getByRole("button", { name: /Send code by email/ }).click();
+  const mailbox = await openMailbox(browser);
+  const code = /(\d{6}) is your/.exec(await messageTo(mailbox, "priya.shah@example.com", /verification code/))![1]!;
+  await page.bringToFront();
+  await verify.getByLabel("Code the caller reads out").fill(code);
+  await verify.getByRole("button", { name: "Check code" }).click();
+  // The code's answer: its message sits above the knowledge check's, which still says basic.
+  await expect(verify.getByRole("status").filter({ hasText: "verified (strong)" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Payment methods on file" })).toContainText("•••• 4242");
 });

@@ -2,6 +2,7 @@ import { and, desc, eq } from "drizzle-orm";
 import type { Db } from "@/db/client";
 import { auditEvents, type AuditEvent } from "@/db/schema";
 import { actorId, actorIp, actorLabel, assertRole, assertTenantAccess, type Actor } from "@/lib/actor";
+import { maskLastDigits } from "@/lib/payments/last-digits";
 
 export type AuditEntry = {
   tenantId: string | null;
@@ -37,7 +38,10 @@ export async function recordAudit(tx: Db, actor: Actor, entry: AuditEntry): Prom
   });
 }
 
-/** The customer's audit trail, newest first: for supervisors and admins only. */
+/**
+ * The customer's audit trail, newest first: for supervisors and admins only. Payment methods' last 4
+ * digits are masked in it: they are a verification factor, and supervisors take calls too.
+ */
 export async function customerAuditTrail(
   db: Db,
   actor: Actor,
@@ -47,10 +51,11 @@ export async function customerAuditTrail(
 ): Promise<AuditEvent[]> {
   assertRole(actor, "supervisor", "admin");
   assertTenantAccess(actor, tenantId);
-  return db
+  const events = await db
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.tenantId, tenantId), eq(auditEvents.customerId, customerId)))
     .orderBy(desc(auditEvents.at))
     .limit(limit);
+  return events.map((e) => ({ ...e, before: maskLastDigits(e.before), after: maskLastDigits(e.after) }));
 }

@@ -1,6 +1,21 @@
 import { describe, expect, it } from "vitest";
 import type { VerificationFactorKind, VerificationLevel } from "@/db/schema";
-import { CODE_MAX_TRIES, CODE_TTL_MS, MAX_FAILED_FACTORS, REQUIRED_LEVEL, VERIFICATION_TTL_MS, higher, levelFrom, levelSince, meets } from "./policy";
+import {
+  CODE_MAX_TRIES,
+  CODE_TTL_MS,
+  CODE_WINDOW_MS,
+  KNOWLEDGE_FACTORS,
+  LOCK_WINDOW_MS,
+  MAX_CODES_PER_CALL,
+  MAX_CODES_PER_CUSTOMER,
+  MAX_FAILED_FACTORS,
+  REQUIRED_LEVEL,
+  VERIFICATION_TTL_MS,
+  higher,
+  levelFrom,
+  levelSince,
+  meets,
+} from "./policy";
 
 describe("levelFrom", () => {
   const cases: [VerificationFactorKind[], boolean, VerificationLevel][] = [
@@ -17,7 +32,12 @@ describe("levelFrom", () => {
     // Two knowledge checks: basic, unless the tenant's policy allows them to reach strong.
     [["date_of_birth", "postcode"], false, "basic"],
     [["date_of_birth", "postcode"], true, "strong"],
-    [["account_last4", "security_question"], true, "strong"],
+    [["payment_last4", "security_question"], true, "strong"],
+    [["otp_email", "payment_last4"], false, "strong"],
+    // The retired account_last4 (the agent can read the reference) counts for nothing, even if matched before.
+    [["account_last4"], false, "none"],
+    [["account_last4", "security_question"], true, "basic"],
+    [["otp_sms", "account_last4"], false, "basic"],
     // The same knowledge check twice is still one factor.
     [["date_of_birth", "date_of_birth"], true, "basic"],
     // Two codes are one kind of evidence (possession): never strong on their own.
@@ -68,6 +88,15 @@ describe("limits (RULES.md G2)", () => {
     expect(CODE_MAX_TRIES).toBe(3);
     expect(MAX_FAILED_FACTORS).toBe(3);
     expect(VERIFICATION_TTL_MS).toBe(30 * 60 * 1000);
+  });
+
+  it("lock a customer for 24 hours after 3 failures in 24 hours; at most 3 codes a call and 5 a customer an hour", () => {
+    expect(LOCK_WINDOW_MS).toBe(24 * 60 * 60 * 1000);
+    expect([MAX_CODES_PER_CALL, MAX_CODES_PER_CUSTOMER, CODE_WINDOW_MS]).toEqual([3, 5, 60 * 60 * 1000]);
+  });
+
+  it("never ask what the agent can read on the page before strong verification", () => {
+    expect(KNOWLEDGE_FACTORS).toEqual(["date_of_birth", "postcode", "payment_last4", "security_question"]);
   });
 });
 

@@ -3,13 +3,26 @@ import type { VerificationFactorKind, VerificationLevel } from "@/db/schema";
 /** RULES.md G2: a one-time code has 6 digits, lives 10 minutes, is used once, and allows 3 tries. */
 export const CODE_TTL_MS = 10 * 60 * 1000;
 export const CODE_MAX_TRIES = 3;
-/** Three failed factors in one call lock verification for that call and alert supervisors. */
+/**
+ * Three failed factors within 24 hours, across calls and agents, lock verification for the customer
+ * and alert supervisors: the lock lifts when a supervisor closes the alert, or 24 hours after it.
+ */
 export const MAX_FAILED_FACTORS = 3;
+export const LOCK_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** One-time codes: at most 3 in a call and 5 to a customer in an hour (each is a message sent to them). */
+export const MAX_CODES_PER_CALL = 3;
+export const MAX_CODES_PER_CUSTOMER = 5;
+export const CODE_WINDOW_MS = 60 * 60 * 1000;
 /** A level holds for 30 minutes from when it was reached, and only inside its call. */
 export const VERIFICATION_TTL_MS = 30 * 60 * 1000;
 
 export const POSSESSION_FACTORS: readonly VerificationFactorKind[] = ["otp_sms", "otp_email"];
-export const KNOWLEDGE_FACTORS = ["date_of_birth", "postcode", "account_last4", "security_question"] as const;
+/**
+ * What the caller can be asked. Never something the agent sees on the page before strong verification:
+ * the account reference (`account_last4`, retired) is shown to every agent; a payment method's last 4
+ * digits are shown only once the caller is strongly verified.
+ */
+export const KNOWLEDGE_FACTORS = ["date_of_birth", "postcode", "payment_last4", "security_question"] as const;
 export type KnowledgeFactor = (typeof KNOWLEDGE_FACTORS)[number];
 
 export const FACTOR_LABELS: Record<VerificationFactorKind, string> = {
@@ -17,7 +30,7 @@ export const FACTOR_LABELS: Record<VerificationFactorKind, string> = {
   otp_email: "Code by email",
   date_of_birth: "Date of birth",
   postcode: "Postcode",
-  account_last4: "Last 4 of account reference",
+  account_last4: "Last 4 of account reference (retired)",
   payment_last4: "Last 4 of a payment method on file",
   security_question: "Security question",
 };
@@ -65,7 +78,8 @@ export const higher = (a: VerificationLevel, b: VerificationLevel) => (RANK[a] >
  */
 export function levelFrom(matched: readonly VerificationFactorKind[], knowledgeOnlyStrong: boolean): VerificationLevel {
   const possession = matched.some((k) => POSSESSION_FACTORS.includes(k));
-  const knowledge = new Set(matched.filter((k) => !POSSESSION_FACTORS.includes(k))).size;
+  // A retired factor (account_last4) matched before it was retired counts for nothing.
+  const knowledge = new Set(matched.filter((k) => (KNOWLEDGE_FACTORS as readonly string[]).includes(k))).size;
   if ((possession && knowledge >= 1) || (knowledgeOnlyStrong && knowledge >= 2)) return "strong";
   return possession || knowledge >= 1 ? "basic" : "none";
 }

@@ -7,7 +7,6 @@ import {
   privacyRequestType,
   privacyRequests,
   tenants,
-  verifications,
   type Customer,
   type PrivacyRequest,
   type PrivacyRequestChannel,
@@ -18,7 +17,7 @@ import { assertTenantAccess, type Actor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { applyToPurposes, objectToMarketing, purposesOfCategory, type ChoiceOccasion } from "@/lib/consent/capture";
 import { ConflictError, NotFoundError, ValidationError, fieldErrorsFromZod } from "@/lib/errors";
-import { effectiveLevel } from "@/lib/identity/verification";
+import { verifiedLevel } from "@/lib/identity/verification";
 import { heldCall } from "@/lib/interactions/interactions";
 import { enqueueMessage } from "@/lib/notifications/outbox";
 import { customerContact } from "@/lib/notifications/recipients";
@@ -230,8 +229,8 @@ export async function logPrivacyRequest(db: Db, actor: Actor, input: z.output<ty
       .where(and(eq(privacyRequests.tenantId, call.tenantId), eq(privacyRequests.customerId, customer.id), eq(privacyRequests.interactionId, call.id), eq(privacyRequests.type, input.type)));
     if (already) return { ...already, writtenConfirmation: Boolean((await customerContact(tx, call.tenantId, customer.id))?.route) };
     await refuseDuplicate(tx, customer, input.type);
-    const [verification] = await tx.select().from(verifications).where(and(eq(verifications.tenantId, call.tenantId), eq(verifications.interactionId, call.id)));
-    const level = verification ? effectiveLevel(verification, call, now) : "none";
+    // The caller's level now: none while the customer's verification is locked.
+    const level = await verifiedLevel(tx, call, now);
     const identityPendingReason =
       needsIdentity(input.type) && level !== "strong"
         ? `The caller was ${level === "none" ? "not verified" : "verified at basic level only"} on the call; a strong check (a code to a contact point on file plus a knowledge check) confirms it is them.`

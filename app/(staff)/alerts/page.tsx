@@ -24,7 +24,9 @@ export default async function AlertsPage() {
           Verification alerts
         </h2>
         <p className="text-sm text-slate-700">
-          Calls in which the caller failed verification three times: a possible account-takeover attempt. Review each one and close it with a note.
+          Customers whose callers failed verification three times within 24 hours, in one call or across several: a
+          possible account-takeover attempt. Verification stays locked for the customer until you close the alert with a
+          note, or for 24 hours. Review each one and close it.
         </p>
         {alerts.length === 0 ? <p className="text-sm">No open alerts.</p> : null}
         {alerts.map((alert) => (
@@ -34,6 +36,11 @@ export default async function AlertsPage() {
               <Link href={`/customers/${alert.customerId}`} className="font-semibold text-brand-700 underline">
                 open customer
               </Link>
+            </p>
+            <p className="mb-3 text-sm font-medium text-slate-900">
+              {alert.locksUntil
+                ? `Verification locked for this customer until ${utc(alert.locksUntil)}; closing the alert lifts it.`
+                : "The lock lifted by itself 24 hours after the alert; close the alert once reviewed."}
             </p>
             <CloseAlertForm alertId={alert.id} label={alert.customerRef} />
           </Card>

@@ -40,7 +40,10 @@ export const endCallAction = staffAction({ roles: CALL_HANDLERS, schema: endCall
 
 function describe(outcome: CheckOutcome): string {
   if (outcome.match) return outcome.level === "none" ? "Match." : `Match: the caller is verified (${outcome.level}).`;
-  if (outcome.locked) return "No match. Verification is now locked for this call and a supervisor has been alerted.";
+  if (outcome.locked) {
+    const until = outcome.lockedUntil!.toISOString().replace("T", " ").slice(0, 16);
+    return `No match. Verification locked for this customer until ${until} UTC, in every call; a supervisor is told.`;
+  }
   if (outcome.expired) return "That code has expired. Send a new one.";
   return `No match. ${outcome.attemptsLeft} ${outcome.attemptsLeft === 1 ? "attempt" : "attempts"} left.`;
 }

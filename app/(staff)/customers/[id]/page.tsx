@@ -13,7 +13,7 @@ import { requireStaff } from "@/lib/auth";
 import { getCustomer } from "@/lib/customers/customers";
 import { maskAddress, maskDateOfBirth, maskEmail, maskPhone } from "@/lib/customers/masking";
 import { NotFoundError } from "@/lib/errors";
-import { verificationState } from "@/lib/identity/verification";
+import { customerVerificationLock, verificationState } from "@/lib/identity/verification";
 import { customerInteractions, DISPOSITION_LABELS, openCallWith } from "@/lib/interactions/interactions";
 import { paymentMethodsOf, recordingState } from "@/lib/payments/payment-methods";
 import { customerPreferencesView, FREQUENCY_LABELS } from "@/lib/preferences/preferences";
@@ -29,7 +29,7 @@ import { PrivacyPanel } from "./privacy-panel";
 import { SecurityPanel } from "./security-panel";
 import { subscriptionPanel } from "@/lib/subscriptions/panel";
 import { SubscriptionPanel } from "./subscription-panel";
-import { VerificationPanel } from "./verification-panel";
+import { VerificationLockedNotice, VerificationPanel } from "./verification-panel";
 
 export const metadata: Metadata = { title: "Customer" };
 
@@ -59,7 +59,7 @@ export default async function CustomerPage({ params, searchParams }: { params: P
   });
   const seesAudit = staff.role === "supervisor" || staff.role === "admin";
   const renderedAt = new Date();
-  const [[tenant], history, openCall, audit, [security], consents, privacyRequests] = await Promise.all([
+  const [[tenant], history, openCall, audit, [security], consents, privacyRequests, lock] = await Promise.all([
     db.select({ name: tenants.name, defaultCountry: tenants.defaultCountry, emailDoubleOptIn: tenants.emailDoubleOptIn }).from(tenants).where(eq(tenants.id, customer.tenantId)),
     customerInteractions(db, staff, customer),
     openCallWith(db, staff, customer),
@@ -70,6 +70,7 @@ export default async function CustomerPage({ params, searchParams }: { params: P
       .where(and(eq(customerSecurity.tenantId, customer.tenantId), eq(customerSecurity.customerId, customer.id))),
     consentPanel(db, staff, customer),
     customerPrivacyRequests(db, staff, customer),
+    customerVerificationLock(db, staff, customer, renderedAt),
   ]);
   const verification = openCall ? await verificationState(db, staff, openCall.id) : null;
   const verified = verification !== null && verification.level !== "none";
@@ -105,18 +106,26 @@ export default async function CustomerPage({ params, searchParams }: { params: P
                 This customer&apos;s personal data was erased at their request. What the law requires is kept, restricted to that purpose; no call can be taken on this record.
               </p>
             ) : (
-              <CallPanel
-                customerId={customer.id}
-                openCall={
-                  openCall
-                    ? { id: openCall.id, startedAt: openCall.startedAt.toISOString(), callerNumber: maskPhone(openCall.callerNumber), recordingRef: openCall.recordingRef }
-                    : null
-                }
-                callerFromScreenPop={caller}
-                dispositions={DISPOSITIONS}
-                startCallAction={startCallAction}
-                endCallAction={endCallAction}
-              />
+              <>
+                {/* Before a call is taken: in a call, the verification panel says it. */}
+                {lock.lockedUntil && !openCall ? (
+                  <div className="mb-3">
+                    <VerificationLockedNotice until={lock.lockedUntil} />
+                  </div>
+                ) : null}
+                <CallPanel
+                  customerId={customer.id}
+                  openCall={
+                    openCall
+                      ? { id: openCall.id, startedAt: openCall.startedAt.toISOString(), callerNumber: maskPhone(openCall.callerNumber), recordingRef: openCall.recordingRef }
+                      : null
+                  }
+                  callerFromScreenPop={caller}
+                  dispositions={DISPOSITIONS}
+                  startCallAction={startCallAction}
+                  endCallAction={endCallAction}
+                />
+              </>
             )}
           </Card>
           {inCall && verification ? (

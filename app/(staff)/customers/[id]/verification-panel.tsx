@@ -14,6 +14,24 @@ const LEVEL_WORDS = { none: "Not verified", basic: "Basic", strong: "Strong" } a
 const OUTCOME_WORDS: Record<string, string> = { match: "match", no_match: "no match", pending: "waiting", expired: "expired" };
 
 const time = (d: Date | string) => new Date(d).toISOString().slice(11, 16) + " UTC";
+const dateTime = (d: Date | string) => new Date(d).toISOString().replace("T", " ").slice(0, 16) + " UTC";
+
+/** Said wherever the desk shows a customer whose verification is locked (the panel, the call card). */
+export function VerificationLockedNotice({ until }: { until: Date | string }) {
+  return (
+    <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
+      <p className="font-semibold">
+        Verification locked for this customer until{" "}
+        <time dateTime={new Date(until).toISOString()}>{dateTime(until)}</time>
+      </p>
+      <p>
+        Three verification attempts failed within 24 hours, in one call or several, and a supervisor has been alerted.
+        It lifts at that time, or when the supervisor closes the alert. Do not make changes or read out personal data;
+        offer to call the customer back on the number on file.
+      </p>
+    </div>
+  );
+}
 
 /**
  * Verify the caller inside the call: a code to a contact point on file, and knowledge checks. The
@@ -33,14 +51,13 @@ export function VerificationPanel({ interactionId, state }: { interactionId: str
         <span className="font-medium">Caller verification:</span>
         <Badge tone={state.locked ? "bad" : LEVEL_TONES[state.level]}>{state.locked ? "Locked" : LEVEL_WORDS[state.level]}</Badge>
         {state.validUntil ? <span className="text-slate-700">valid until {time(state.validUntil)}</span> : null}
-        {!state.locked ? <span className="text-slate-700">attempts left: {state.attemptsLeft}</span> : null}
+        {!state.locked ? (
+          <span className="text-slate-700">attempts left: {state.attemptsLeft} (in 24 hours, across calls)</span>
+        ) : null}
       </div>
 
-      {state.locked ? (
-        <div role="alert" className="rounded-md border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-900">
-          Verification is locked for this call after 3 failed attempts, and a supervisor has been alerted. Do not make changes or read out
-          personal data. Offer to call the customer back on the number on file.
-        </div>
+      {state.lockedUntil ? (
+        <VerificationLockedNotice until={state.lockedUntil} />
       ) : (
         <>
           <form {...send.formProps} className="space-y-2" aria-label="Send a one-time code">
