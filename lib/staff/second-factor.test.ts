@@ -18,7 +18,7 @@ import {
   totpCode,
 } from "./second-factor";
 import { resolveSession } from "./sessions";
-import { openChallenge, passSecondFactor, secondFactorProofSchema, signIn } from "./sign-in";
+import { openChallenge, passSecondFactor, secondFactorProofSchema, signIn, type SecondFactorProof } from "./sign-in";
 import { createStaff, updateStaff } from "./staff";
 
 const STEP = 30_000;
@@ -45,12 +45,17 @@ describe("staff second factor", () => {
     return result;
   }
 
+  const challengeIdOf = async (email: string, at: Date, ip?: string) => (await challengeOf(email, at, ip)).challengeId;
+  const pass = (challengeId: string, proof: SecondFactorProof, ip: string | null, at: Date) => passSecondFactor(t.db, challengeId, proof, ip, at);
+  const codeAt = (secret: string, at: Date) => ({ kind: "code" as const, code: totpCode(secret, at) });
+  const recovery = (code: string) => secondFactorProofSchema.parse({ kind: "recovery", code });
+
   /** A fresh supervisor who has enrolled, with the secret their app holds and their recovery codes. */
   async function enrolledSupervisor(at: Date) {
     const staff = await newStaff("supervisor");
     const challenge = await challengeOf(staff.email, at);
     const offer = await offerEnrolment(staff, at);
-    const done = await passSecondFactor(t.db, challenge.challengeId, { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) }, null, at);
+    const done = await pass(challenge.challengeId, { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) }, null, at);
     if (done.outcome !== "signed-in" || !done.recoveryCodes) throw new Error("enrolment failed");
     return { ...staff, secret: offer.secret, recoveryCodes: done.recoveryCodes };
   }
@@ -78,7 +83,7 @@ describe("staff second factor", () => {
     expect(await openChallenge(t.db, challenge.challengeId, at)).toEqual({ staffId: supervisor.id, email: "supervisor@demo.test", enrol: false });
     expect(await sessionCount(supervisor.id)).toBe(sessionsBefore);
 
-    const result = await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: totpCode(DEMO_TOTP_SECRET, at) }, "203.0.113.5", at);
+    const result = await pass(challenge.challengeId, codeAt(DEMO_TOTP_SECRET, at), "203.0.113.5", at);
     expect(result).toEqual({ outcome: "signed-in", staffId: supervisor.id, sessionId: expect.any(String) });
     if (result.outcome !== "signed-in") return;
     expect(await resolveSession(t.db, result.sessionId, null, at)).toMatchObject({ email: "supervisor@demo.test", role: "supervisor" });
@@ -86,7 +91,7 @@ describe("staff second factor", () => {
     expect(signedIn).toMatchObject({ outcome: "success", after: { secondFactor: "authenticator" } });
     // The challenge is single use.
     expect(await openChallenge(t.db, challenge.challengeId, at)).toBeNull();
-    const again = await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: totpCode(DEMO_TOTP_SECRET, new Date(at.getTime() + STEP)) }, null, at);
+    const again = await pass(challenge.challengeId, { kind: "code", code: totpCode(DEMO_TOTP_SECRET, new Date(at.getTime() + STEP)) }, null, at);
     expect(again).toEqual({ outcome: "expired" });
   });
 
@@ -94,17 +99,17 @@ describe("staff second factor", () => {
     const at = later();
     const staff = await enrolledSupervisor(at);
     // Enrolment used this step's code; the same code again is a replay.
-    const replay = await passSecondFactor(t.db, (await challengeOf(staff.email, at)).challengeId, { kind: "code", code: totpCode(staff.secret, at) }, null, at);
+    const replay = await pass(await challengeIdOf(staff.email, at), codeAt(staff.secret, at), null, at);
     expect(replay).toEqual({ outcome: "wrong", reason: "code already used" });
     // So is the step before, still inside the clock window.
     const before = new Date(at.getTime() - STEP);
-    const earlier = await passSecondFactor(t.db, (await challengeOf(staff.email, at)).challengeId, { kind: "code", code: totpCode(staff.secret, before) }, null, at);
+    const earlier = await pass(await challengeIdOf(staff.email, at), codeAt(staff.secret, before), null, at);
     expect(earlier).toEqual({ outcome: "wrong", reason: "code already used" });
     // The next step's code works once.
     const next = new Date(at.getTime() + STEP);
-    const ok = await passSecondFactor(t.db, (await challengeOf(staff.email, next)).challengeId, { kind: "code", code: totpCode(staff.secret, next) }, null, next);
+    const ok = await pass(await challengeIdOf(staff.email, next), codeAt(staff.secret, next), null, next);
     expect(ok.outcome).toBe("signed-in");
-    const twice = await passSecondFactor(t.db, (await challengeOf(staff.email, next)).challengeId, { kind: "code", code: totpCode(staff.secret, next) }, null, next);
+    const twice = await pass(await challengeIdOf(staff.email, next), codeAt(staff.secret, next), null, next);
     expect(twice).toEqual({ outcome: "wrong", reason: "code already used" });
     expect((await events(staff.id, "staff.second_factor_failed")).map((e) => e.reason)).toEqual(["code already used", "code already used", "code already used"]);
   });
@@ -114,18 +119,18 @@ describe("staff second factor", () => {
     const staff = await enrolledSupervisor(at);
     const challenge = await challengeOf(staff.email, at);
     const wrong = String((Number(totpCode(staff.secret, at)) + 1) % 1_000_000).padStart(6, "0");
-    expect(await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "wrong", reason: "wrong code" });
+    expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "wrong", reason: "wrong code" });
     expect((await row(staff.id)).failedSignIns).toBe(1);
-    expect(await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "wrong", reason: "wrong code" });
-    expect(await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "expired" });
+    expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "wrong", reason: "wrong code" });
+    expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "expired" });
     // The right code no longer helps on that challenge.
     const next = new Date(at.getTime() + STEP);
-    expect((await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: totpCode(staff.secret, next) }, null, next)).outcome).toBe("expired");
+    expect((await pass(challenge.challengeId, codeAt(staff.secret, next), null, next)).outcome).toBe("expired");
     // A correct password does not clear the count; two more wrong codes lock the account.
     const second = await challengeOf(staff.email, at);
-    await passSecondFactor(t.db, second.challengeId, { kind: "code", code: wrong }, null, at);
+    await pass(second.challengeId, { kind: "code", code: wrong }, null, at);
     expect((await row(staff.id)).failedSignIns).toBe(MAX_FAILED_SIGN_INS - 1);
-    expect(await passSecondFactor(t.db, second.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "expired" });
+    expect(await pass(second.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "expired" });
     const locked = await row(staff.id);
     expect(locked.lockedUntil?.getTime()).toBeGreaterThan(at.getTime());
     expect(await signIn(t.db, staff.email, DEMO_PASSWORD, null, next)).toEqual({ outcome: "refused" });
@@ -148,17 +153,17 @@ describe("staff second factor", () => {
     expect(await sessionCount(staff.id)).toBe(0);
 
     // A wrong first code stores nothing.
-    const wrong = await passSecondFactor(t.db, challenge.challengeId, { kind: "enrol", ticket: offer.ticket, code: "000000" === totpCode(offer.secret, at) ? "111111" : "000000" }, null, at);
+    const wrong = await pass(challenge.challengeId, { kind: "enrol", ticket: offer.ticket, code: "000000" === totpCode(offer.secret, at) ? "111111" : "000000" }, null, at);
     expect(wrong).toEqual({ outcome: "wrong", reason: "wrong code while enrolling" });
     expect((await row(staff.id)).totpEnrolledAt).toBeNull();
     // Another person's offer does not enrol this one.
     const other = await offerEnrolment({ id: admin.id, email: admin.email }, at);
-    const foreign = await passSecondFactor(t.db, challenge.challengeId, { kind: "enrol", ticket: other.ticket, code: totpCode(other.secret, at) }, null, at);
+    const foreign = await pass(challenge.challengeId, { kind: "enrol", ticket: other.ticket, code: totpCode(other.secret, at) }, null, at);
     expect(foreign).toEqual({ outcome: "wrong", reason: "enrolment offer expired or not valid" });
     expect((await row(staff.id)).totpEnrolledAt).toBeNull();
 
     const fresh = await challengeOf(staff.email, at);
-    const done = await passSecondFactor(t.db, fresh.challengeId, { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) }, null, at);
+    const done = await pass(fresh.challengeId, { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) }, null, at);
     expect(done).toMatchObject({ outcome: "signed-in", staffId: staff.id });
     if (done.outcome !== "signed-in") return;
     expect(done.recoveryCodes).toHaveLength(10);
@@ -182,7 +187,7 @@ describe("staff second factor", () => {
     // Enrolled now: a password alone can never swap in another app.
     const swap = await offerEnrolment(staff, at);
     const next = new Date(at.getTime() + STEP);
-    const refused = await passSecondFactor(t.db, (await challengeOf(staff.email, next)).challengeId, { kind: "enrol", ticket: swap.ticket, code: totpCode(swap.secret, next) }, null, next);
+    const refused = await pass(await challengeIdOf(staff.email, next), { kind: "enrol", ticket: swap.ticket, code: totpCode(swap.secret, next) }, null, next);
     expect(refused).toEqual({ outcome: "wrong", reason: "enrolment refused: already enrolled" });
     expect((await row(staff.id)).totpSecretSealed).toBe(enrolled.totpSecretSealed);
   });
@@ -191,10 +196,10 @@ describe("staff second factor", () => {
     const at = later();
     const staff = await enrolledSupervisor(at);
     const code = staff.recoveryCodes[3]!;
-    const used = await passSecondFactor(t.db, (await challengeOf(staff.email, at)).challengeId, secondFactorProofSchema.parse({ kind: "recovery", code: ` ${code.toUpperCase()} ` }), null, at);
+    const used = await pass(await challengeIdOf(staff.email, at), recovery(` ${code.toUpperCase()} `), null, at);
     expect(used.outcome).toBe("signed-in");
     expect(await events(staff.id, "staff.recovery_code_used")).toMatchObject([{ outcome: "success", after: { remaining: 9 } }]);
-    const again = await passSecondFactor(t.db, (await challengeOf(staff.email, at)).challengeId, secondFactorProofSchema.parse({ kind: "recovery", code }), null, at);
+    const again = await pass(await challengeIdOf(staff.email, at), recovery(code), null, at);
     expect(again).toEqual({ outcome: "wrong", reason: "wrong recovery code" });
     const [left] = await t.db
       .select({ n: count() })
@@ -202,7 +207,7 @@ describe("staff second factor", () => {
       .where(and(eq(staffRecoveryCodes.staffId, staff.id), isNull(staffRecoveryCodes.usedAt)));
     expect(Number(left!.n)).toBe(9);
     // Another code still works.
-    expect((await passSecondFactor(t.db, (await challengeOf(staff.email, at)).challengeId, secondFactorProofSchema.parse({ kind: "recovery", code: staff.recoveryCodes[0]! }), null, at)).outcome).toBe("signed-in");
+    expect((await pass(await challengeIdOf(staff.email, at), recovery(staff.recoveryCodes[0]!), null, at)).outcome).toBe("signed-in");
   });
 
   it("lets an admin reset another's factor, audited, ending their sessions; not outside the admin's tenants", async () => {
@@ -280,7 +285,7 @@ describe("staff second factor", () => {
     expect(fresh).toHaveLength(10);
     expect(fresh.some((c) => codes.includes(c))).toBe(false);
     // The old codes are gone.
-    const old = await passSecondFactor(t.db, (await challengeOf(staff.email, next)).challengeId, secondFactorProofSchema.parse({ kind: "recovery", code: codes[0]! }), null, next);
+    const old = await pass(await challengeIdOf(staff.email, next), recovery(codes[0]!), null, next);
     expect(old).toEqual({ outcome: "wrong", reason: "wrong recovery code" });
     expect(await events(staff.id, "staff.recovery_codes_replaced")).toHaveLength(1);
   });
@@ -313,10 +318,10 @@ describe("staff second factor", () => {
     for (let i = 0; i < MAX_FAILED_SIGN_INS_PER_ADDRESS - 2; i++) await signIn(t.db, `nobody.${i}@demo.test`, "guess", ip, at);
     const challenge = await challengeOf(staff.email, at, ip);
     const wrong = String((Number(totpCode(staff.secret, at)) + 1) % 1_000_000).padStart(6, "0");
-    expect((await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: wrong }, ip, at)).outcome).toBe("wrong");
-    expect((await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: wrong }, ip, at)).outcome).toBe("wrong");
+    expect((await pass(challenge.challengeId, { kind: "code", code: wrong }, ip, at)).outcome).toBe("wrong");
+    expect((await pass(challenge.challengeId, { kind: "code", code: wrong }, ip, at)).outcome).toBe("wrong");
     const next = new Date(at.getTime() + STEP);
-    const refused = await passSecondFactor(t.db, challenge.challengeId, { kind: "code", code: totpCode(staff.secret, next) }, ip, next);
+    const refused = await pass(challenge.challengeId, codeAt(staff.secret, next), ip, next);
     expect(refused).toEqual({ outcome: "rate-limited", retryAfterSeconds: 15 });
   });
 });
