@@ -15,14 +15,16 @@ export function authenticatorCode(secret: string, stepsAhead = 0): string {
  * accepts one step either side of its clock).
  */
 export async function typeAuthenticatorCode(page: Page, secret: string) {
+  const signedIn = page.getByRole("navigation", { name: "Main" });
   const used = page.getByText("already been used");
-  for (const stepsAhead of [0, 1]) {
-    await page.getByLabel("Authentication code").fill(authenticatorCode(secret, stepsAhead));
+  await page.getByLabel("Authentication code").fill(authenticatorCode(secret));
+  await page.getByRole("button", { name: "Verify" }).click();
+  await expect(signedIn.or(used)).toBeVisible();
+  if (await used.isVisible()) {
+    await page.getByLabel("Authentication code").fill(authenticatorCode(secret, 1));
     await page.getByRole("button", { name: "Verify" }).click();
-    await expect(page.getByRole("navigation", { name: "Main" }).or(used)).toBeVisible();
-    if (!(await used.isVisible())) return;
   }
-  throw new Error("both the current and the next authenticator code were already used");
+  await expect(signedIn).toBeVisible();
 }
 
 // Signed-in cookies of the demo accounts with an authenticator, per worker: as a code works once, signing
