@@ -16,6 +16,13 @@ export const demoStaff = [
   { email: "admin@demo.test", name: "Ada Admin", role: "admin", tenants: ["acme", "globex"], platformAdmin: true },
 ] as const;
 
+/**
+ * The demo's supervisor and admin sign in with a second factor, as every supervisor and admin must:
+ * they come enrolled with this published secret (README), which any authenticator app takes by hand.
+ */
+export const DEMO_TOTP_SECRET = "ATTESTDEMOTOTPSECRETFORTHEDEMO23";
+export const demoStaffWithAuthenticator = ["supervisor@demo.test", "admin@demo.test"] as const;
+
 export const demoApiKeys = [
   { tenant: "acme", key: "demo-acme-api-key" },
   { tenant: "globex", key: "demo-globex-api-key" },

@@ -12,12 +12,13 @@ import { seedDemoPrivacyRequests } from "@/lib/privacy-requests/demo";
 import { endCall, startCall } from "@/lib/interactions/interactions";
 import { seedDemoPaymentMethods } from "@/lib/payments/demo";
 import { env, type Env } from "@/lib/env";
+import { enrolDemoSecondFactor } from "@/lib/staff/second-factor";
 import { createStaff } from "@/lib/staff/staff";
 import { seedDemoSubscriptions } from "@/lib/subscriptions/demo";
 import { createTenant } from "@/lib/tenants/tenants";
 import type { Db } from "./client";
 import { runAsCommand } from "./command";
-import { demoApiKeys, demoCalls, demoConsentHistory, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPaymentMethods, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes } from "./demo-data";
+import { demoApiKeys, demoCalls, demoConsentHistory, demoCustomers, demoNoticeText, DEMO_PASSWORD, demoPaymentMethods, demoPurposes, demoSecurityAnswers, demoStaff, demoTenants, globexOnlyPurposes, DEMO_TOTP_SECRET, demoStaffWithAuthenticator } from "./demo-data";
 import { customers, notices, staffUsers, tenants } from "./schema";
 
 /**
@@ -70,6 +71,7 @@ async function seedInto(db: Db): Promise<void> {
       })
     ).id;
   }
+  for (const email of demoStaffWithAuthenticator) await enrolDemoSecondFactor(db, staffIds[email]!, DEMO_TOTP_SECRET);
   for (const t of demoTenants) {
     for (const purpose of [...demoPurposes, ...(t.key === "globex" ? globexOnlyPurposes : [])]) {
       await createPurpose(db, seeder, tenantIds[t.key]!, { ...purpose, channels: [...purpose.channels] });

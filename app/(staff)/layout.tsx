@@ -74,6 +74,9 @@ export default async function StaffLayout({ children }: { children: ReactNode })
             <span className="text-slate-700">
               {staff.name} <span className="text-slate-600">· {ROLE_LABELS[staff.role]}</span>
             </span>
+            <Link href="/account/security" className="text-slate-700 hover:text-brand-700">
+              Security
+            </Link>
             <form action={signOutAction}>
               <button type="submit" className="rounded-md border border-slate-300 px-3 py-1 font-medium hover:bg-slate-50">
                 Sign out

@@ -7,30 +7,34 @@ import type { StaffRole } from "@/db/schema";
 import type { StaffActor } from "@/lib/actor";
 import { authSecret } from "@/lib/env";
 import { resolveSession } from "@/lib/staff/sessions";
-import { signIn as checkSignIn } from "@/lib/staff/sign-in";
 import { authConfig } from "./config";
-import { clientIp, requestIp } from "./request";
+import { requestIp } from "./request";
+import { grantedSession, sessionGrant } from "./session-grant";
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
   secret: authSecret(),
   providers: [
+    // No password reaches Auth.js: lib/staff/sign-in.ts checks it (and the second factor) and opens
+    // the session; this provider only turns a fresh grant for that session into the cookie.
     Credentials({
-      credentials: { email: { label: "Email" }, password: { label: "Password", type: "password" } },
-      async authorize(credentials, request) {
-        const email = typeof credentials?.email === "string" ? credentials.email : "";
-        const password = typeof credentials?.password === "string" ? credentials.password : "";
-        if (!email || !password || email.length > 254 || password.length > 200) throw new CredentialsSignin();
-        const db = await getDb();
-        const result = await checkSignIn(db, email, password, clientIp(request.headers));
-        if (!result.ok) throw new CredentialsSignin();
-        const actor = await resolveSession(db, result.sessionId, null);
+      id: "staff-session",
+      credentials: { grant: {} },
+      async authorize(credentials) {
+        const sessionId = grantedSession(credentials?.grant);
+        if (!sessionId) throw new CredentialsSignin();
+        const actor = await resolveSession(await getDb(), sessionId, null);
         if (!actor) throw new CredentialsSignin();
         return { id: actor.id, email: actor.email, name: actor.name, sessionId: actor.sessionId, role: actor.role, tenantIds: actor.tenantIds };
       },
     }),
   ],
 });
+
+/** Writes the session cookie for a session lib/staff has just opened (or for a grant made for it). */
+export async function startStaffSession(session: { sessionId: string } | { grant: string }): Promise<void> {
+  await signIn("staff-session", { grant: "grant" in session ? session.grant : sessionGrant(session.sessionId), redirect: false });
+}
 
 /** The signed-in staff member, read fresh from the database; null when there is none or it has ended. */
 export async function currentStaff(): Promise<StaffActor | null> {

@@ -24,7 +24,7 @@ vi.mock("@/lib/auth", async () => {
     currentStaff: async () => signedIn.staff,
     // Sign-in as Auth.js runs it for the credentials provider: the product's own check.
     signIn: async (_provider: string, { email, password }: { email: string; password: string }) => {
-      if (!(await checkSignIn(await getDb(), email, password, null)).ok) throw new CredentialsSignin();
+      if ((await checkSignIn(await getDb(), email, password, null)).outcome !== "signed-in") throw new CredentialsSignin();
     },
     signOut: async () => {},
   };

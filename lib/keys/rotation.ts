@@ -7,6 +7,7 @@ import {
   devMailbox,
   outboxMessages,
   paymentMethods,
+  staffRecoveryCodes,
   staffUsers,
   suppressionEntries,
   vaultTokens,
@@ -47,6 +48,12 @@ const HASHED_COLUMNS: HashedColumn[] = [
     table: verificationFactors,
     column: verificationFactors.codeHash,
     where: sql`${verificationFactors.codeExpiresAt} > now()`,
+  },
+  {
+    what: "unused staff recovery codes (never kept in clear)",
+    table: staffRecoveryCodes,
+    column: staffRecoveryCodes.codeHash,
+    where: sql`${staffRecoveryCodes.usedAt} is null`,
   },
 ];
 

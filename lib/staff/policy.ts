@@ -34,3 +34,17 @@ export function weakPasswordReason(password: string, person: { name?: string; em
   if (own.some((w) => lower.includes(w.toLowerCase()))) return "Password must not contain your name or email";
   return null;
 }
+
+/**
+ * Failed sign-ins (passwords and second-factor codes) allowed from one client address in a window,
+ * whatever the accounts: one person cannot lock out a whole floor by trying everyone's email, nor
+ * spray one password across many accounts.
+ */
+export const MAX_FAILED_SIGN_INS_PER_ADDRESS = 20;
+export const ADDRESS_WINDOW_MS = 15 * 60 * 1000;
+/** The step between a correct password and the second factor: long enough to enrol an app, a few tries. */
+export const SIGN_IN_CHALLENGE_MS = 10 * 60 * 1000;
+export const SIGN_IN_CHALLENGE_ATTEMPTS = 3;
+export const RECOVERY_CODE_COUNT = 10;
+/** How long an enrolment offered (QR code and secret) can be confirmed. */
+export const ENROLMENT_MS = 15 * 60 * 1000;

@@ -1,13 +1,14 @@
 import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD } from "@/db/demo-data";
+import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from "@/db/demo-data";
 import { auditEvents, staffSessions, staffTenants, staffUsers } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import type { StaffActor } from "@/lib/actor";
 import { SESSION_IDLE_MS, SESSION_MAX_AGE_MS } from "./policy";
+import { totpCode } from "./second-factor";
 import { endSession, resolveSession } from "./sessions";
-import { signIn } from "./sign-in";
+import { passSecondFactor, signIn } from "./sign-in";
 import { createStaff, updateStaff } from "./staff";
 
 const MINUTE = 60 * 1000;
@@ -18,10 +19,14 @@ describe("staff sessions", () => {
   let acmeId: string;
   let globexId: string;
 
-  /** Signs `email` in at `now` and returns the session id. */
+  /** Signs `email` in at `now` (with the demo authenticator's code where asked) and returns the session id. */
   async function sessionOf(email: string, now = new Date()): Promise<string> {
-    const result = await signIn(t.db, email, DEMO_PASSWORD, "192.0.2.10", now);
-    if (!result.ok) throw new Error(`could not sign in ${email}`);
+    const first = await signIn(t.db, email, DEMO_PASSWORD, "192.0.2.10", now);
+    const result =
+      first.outcome === "second-factor"
+        ? await passSecondFactor(t.db, first.challengeId, { kind: "code", code: totpCode(DEMO_TOTP_SECRET, now) }, "192.0.2.10", now)
+        : first;
+    if (result.outcome !== "signed-in") throw new Error(`could not sign in ${email}`);
     return result.sessionId;
   }
 

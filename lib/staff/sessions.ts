@@ -1,6 +1,6 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "@/db/client";
-import { staffSessions, staffTenants, staffUsers } from "@/db/schema";
+import { staffSessions, staffTenants, staffUsers, type StaffUser } from "@/db/schema";
 import type { StaffActor } from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { SESSION_IDLE_MS, SESSION_MAX_AGE_MS, SESSION_TOUCH_MS } from "./policy";
@@ -40,6 +40,43 @@ export async function resolveSession(db: Db, sessionId: string, ip: string | nul
     sessionId,
     ip,
   };
+}
+
+/**
+ * Opens a session for someone who has just proved who they are (a password, and a second factor when
+ * they have or need one), clears their failure count and audits how they signed in.
+ */
+export async function openSession(
+  tx: Db,
+  user: StaffUser,
+  ip: string | null,
+  secondFactor: "none" | "authenticator" | "recovery code",
+  now = new Date(),
+): Promise<string> {
+  await tx.update(staffUsers).set({ failedSignIns: 0, lockedUntil: null }).where(eq(staffUsers.id, user.id));
+  const [session] = await tx
+    .insert(staffSessions)
+    .values({ staffId: user.id, ip, createdAt: now, lastSeenAt: now })
+    .returning({ id: staffSessions.id });
+  const actor: StaffActor = {
+    type: "staff",
+    id: user.id,
+    email: user.email,
+    name: user.name,
+    role: user.role,
+    platformAdmin: user.platformAdmin,
+    tenantIds: [],
+    sessionId: session!.id,
+    ip,
+  };
+  await recordAudit(tx, actor, {
+    tenantId: null,
+    action: "staff.signed_in",
+    entityType: "staff_user",
+    entityId: user.id,
+    after: { secondFactor },
+  });
+  return session!.id;
 }
 
 export async function endSession(db: Db, actor: StaffActor): Promise<void> {

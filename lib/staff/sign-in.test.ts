@@ -50,8 +50,8 @@ describe("signIn", () => {
 
   it("signs in with the correct password and opens a session", async () => {
     const result = await signIn(t.db, "agent@demo.test", DEMO_PASSWORD, "198.51.100.1");
-    expect(result).toEqual({ ok: true, staffId: expect.any(String), sessionId: expect.any(String) });
-    if (!result.ok) return;
+    expect(result).toEqual({ outcome: "signed-in", staffId: expect.any(String), sessionId: expect.any(String) });
+    if (result.outcome !== "signed-in") return;
     const user = await staffRow("agent@demo.test");
     expect(result.staffId).toBe(user.id);
     const [session] = await t.db.select().from(staffSessions).where(eq(staffSessions.id, result.sessionId));
@@ -60,19 +60,19 @@ describe("signIn", () => {
       .select()
       .from(auditEvents)
       .where(and(eq(auditEvents.entityId, user.id), eq(auditEvents.action, "staff.signed_in")));
-    expect(event).toMatchObject({ actorType: "staff", actorId: user.id, outcome: "success", ip: "198.51.100.1" });
+    expect(event).toMatchObject({ actorType: "staff", actorId: user.id, outcome: "success", ip: "198.51.100.1", after: { secondFactor: "none" } });
   });
 
   it("ignores the case and surrounding spaces of the email", async () => {
-    expect((await signIn(t.db, "  Agent@Demo.TEST ", DEMO_PASSWORD, null)).ok).toBe(true);
+    expect((await signIn(t.db, "  Agent@Demo.TEST ", DEMO_PASSWORD, null)).outcome).toBe("signed-in");
   });
 
   it("answers an unknown email exactly as a wrong password, opens nothing and audits it masked", async () => {
     const wrong = await signIn(t.db, "admin@demo.test", "not-the-password", null);
     const sessionsBefore = await queryRows<{ n: string | number }>(t.db, sql`select count(*) as n from staff_sessions`);
     const unknown = await signIn(t.db, "nobody.known@demo.test", DEMO_PASSWORD, "203.0.113.77");
-    expect(wrong).toStrictEqual({ ok: false });
-    expect(unknown).toStrictEqual({ ok: false });
+    expect(wrong).toStrictEqual({ outcome: "refused" });
+    expect(unknown).toStrictEqual({ outcome: "refused" });
     expect(JSON.stringify(unknown)).toBe(JSON.stringify(wrong));
     const sessionsAfter = await queryRows<{ n: string | number }>(t.db, sql`select count(*) as n from staff_sessions`);
     expect(Number(sessionsAfter[0]!.n)).toBe(Number(sessionsBefore[0]!.n));
@@ -106,7 +106,7 @@ describe("signIn", () => {
   });
 
   describe("lockout", () => {
-    const email = "supervisor@demo.test";
+    const email = "agent@demo.test";
     const t0 = new Date(Date.now() + 60 * MINUTE); // clear of the other tests' real-time sign-ins
     const at = (ms: number) => new Date(t0.getTime() + ms);
 
@@ -114,17 +114,17 @@ describe("signIn", () => {
       const user = await staffRow(email);
       const eventsBefore = (await failedSignInEvents(user.id)).length;
       for (let i = 0; i < MAX_FAILED_SIGN_INS - 1; i++) {
-        expect(await signIn(t.db, email, `wrong-${i}`, "198.51.100.9", at(i * 1000))).toStrictEqual({ ok: false });
+        expect(await signIn(t.db, email, `wrong-${i}`, "198.51.100.9", at(i * 1000))).toStrictEqual({ outcome: "refused" });
         expect((await staffRow(email)).lockedUntil).toBeNull();
       }
-      expect(await signIn(t.db, email, "wrong-last", "198.51.100.9", at(5000))).toStrictEqual({ ok: false });
+      expect(await signIn(t.db, email, "wrong-last", "198.51.100.9", at(5000))).toStrictEqual({ outcome: "refused" });
 
       // The lock is a fact of the database, not of this process.
       const locked = await staffRow(email);
       expect(locked.lockedUntil?.getTime()).toBe(at(5000).getTime() + LOCKOUT_MS);
 
-      expect(await signIn(t.db, email, DEMO_PASSWORD, "198.51.100.9", at(6000))).toStrictEqual({ ok: false });
-      expect(await signIn(t.db, email, DEMO_PASSWORD, "198.51.100.9", at(5000 + LOCKOUT_MS - 1000))).toStrictEqual({ ok: false });
+      expect(await signIn(t.db, email, DEMO_PASSWORD, "198.51.100.9", at(6000))).toStrictEqual({ outcome: "refused" });
+      expect(await signIn(t.db, email, DEMO_PASSWORD, "198.51.100.9", at(5000 + LOCKOUT_MS - 1000))).toStrictEqual({ outcome: "refused" });
 
       // Every failure is in the audit, the password tried never is.
       const events = await failedSignInEvents(user.id);
@@ -142,7 +142,7 @@ describe("signIn", () => {
         vi.resetModules();
         const fresh = await import("./sign-in");
         expect(fresh.signIn).not.toBe(signIn);
-        expect(await fresh.signIn(other.db, email, DEMO_PASSWORD, null, at(10 * MINUTE))).toStrictEqual({ ok: false });
+        expect(await fresh.signIn(other.db, email, DEMO_PASSWORD, null, at(10 * MINUTE))).toStrictEqual({ outcome: "refused" });
       } finally {
         await other.close();
       }
@@ -150,7 +150,7 @@ describe("signIn", () => {
 
     it("lifts the lock after 15 minutes, and a successful sign-in clears the count", async () => {
       const result = await signIn(t.db, email, DEMO_PASSWORD, null, at(5000 + LOCKOUT_MS + 1000));
-      expect(result.ok).toBe(true);
+      expect(result.outcome).toBe("signed-in");
       const user = await staffRow(email);
       expect(user.lockedUntil).toBeNull();
       expect(user.failedSignIns).toBe(0);
@@ -160,27 +160,27 @@ describe("signIn", () => {
       const start = at(LOCKOUT_MS * 2);
       const late = (ms: number) => new Date(start.getTime() + ms);
       // Lock again…
-      for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) await signIn(t.db, email, "wrong", null, late(i));
+      for (let i = 0; i < MAX_FAILED_SIGN_INS; i++) await signIn(t.db, email, "wrong", "198.51.100.10", late(i));
       expect((await staffRow(email)).lockedUntil).not.toBeNull();
       // …let it run out; one more wrong password is a first failure, not a sixth.
       const after = late(LOCKOUT_MS + 1000);
-      expect(await signIn(t.db, email, "wrong", null, after)).toStrictEqual({ ok: false });
+      expect(await signIn(t.db, email, "wrong", null, after)).toStrictEqual({ outcome: "refused" });
       const row = await staffRow(email);
       expect(row.lockedUntil).toBeNull();
       expect(row.failedSignIns).toBe(1);
-      expect((await signIn(t.db, email, DEMO_PASSWORD, null, late(LOCKOUT_MS + 2000))).ok).toBe(true);
+      expect((await signIn(t.db, email, DEMO_PASSWORD, null, late(LOCKOUT_MS + 2000))).outcome).toBe("signed-in");
     });
 
     it("counts only consecutive failures: a success in between resets the count", async () => {
-      const who = "admin@demo.test";
+      const who = "agent.acme@demo.test";
       const base = at(LOCKOUT_MS * 4);
       const step = (i: number) => new Date(base.getTime() + i * 1000);
       // Start from a clean count (an earlier test tried a wrong password for this account).
-      expect((await signIn(t.db, who, DEMO_PASSWORD, null, step(-1))).ok).toBe(true);
-      for (let i = 0; i < MAX_FAILED_SIGN_INS - 1; i++) await signIn(t.db, who, "wrong", null, step(i));
-      expect((await signIn(t.db, who, DEMO_PASSWORD, null, step(10))).ok).toBe(true);
-      for (let i = 0; i < MAX_FAILED_SIGN_INS - 1; i++) await signIn(t.db, who, "wrong", null, step(20 + i));
-      expect((await signIn(t.db, who, DEMO_PASSWORD, null, step(30))).ok).toBe(true);
+      expect((await signIn(t.db, who, DEMO_PASSWORD, null, step(-1))).outcome).toBe("signed-in");
+      for (let i = 0; i < MAX_FAILED_SIGN_INS - 1; i++) await signIn(t.db, who, "wrong", "198.51.100.11", step(i));
+      expect((await signIn(t.db, who, DEMO_PASSWORD, null, step(10))).outcome).toBe("signed-in");
+      for (let i = 0; i < MAX_FAILED_SIGN_INS - 1; i++) await signIn(t.db, who, "wrong", "198.51.100.11", step(20 + i));
+      expect((await signIn(t.db, who, DEMO_PASSWORD, null, step(30))).outcome).toBe("signed-in");
     });
   });
 
@@ -188,7 +188,7 @@ describe("signIn", () => {
     const user = await staffRow("agent.acme@demo.test");
     await t.db.update(staffUsers).set({ active: false }).where(eq(staffUsers.id, user.id));
     try {
-      expect(await signIn(t.db, "agent.acme@demo.test", DEMO_PASSWORD, null)).toStrictEqual({ ok: false });
+      expect(await signIn(t.db, "agent.acme@demo.test", DEMO_PASSWORD, null)).toStrictEqual({ outcome: "refused" });
       const events = await failedSignInEvents(user.id);
       expect(events.map((e) => e.reason)).toContain("account deactivated");
     } finally {

@@ -22,6 +22,11 @@ export const tenantFieldsSchema = z.object({
   knowledgeOnlyStrong: z.union([z.boolean(), z.stringbool()]).default(false),
   /** Email grants count only once the customer follows a confirmation link (double opt-in). */
   emailDoubleOptIn: z.union([z.boolean(), z.stringbool()]).default(false),
+  /**
+   * Agents assigned to this tenant must sign in with a second factor (supervisors and admins always
+   * do). Left out, a new tenant does not require it and an update keeps what was set.
+   */
+  agentMfaRequired: z.union([z.boolean(), z.stringbool()]).optional(),
 });
 
 export const createTenantSchema = tenantFieldsSchema.extend({
@@ -91,7 +96,7 @@ export async function updateTenant(db: Db, actor: Actor, input: z.output<typeof 
       action: "tenant.updated",
       entityType: "tenant",
       entityId: tenantId,
-      before: { name: before.name, rulePacks: before.rulePacks, defaultCountry: before.defaultCountry, knowledgeOnlyStrong: before.knowledgeOnlyStrong, emailDoubleOptIn: before.emailDoubleOptIn },
+      before: { name: before.name, rulePacks: before.rulePacks, defaultCountry: before.defaultCountry, knowledgeOnlyStrong: before.knowledgeOnlyStrong, emailDoubleOptIn: before.emailDoubleOptIn, agentMfaRequired: before.agentMfaRequired },
       after: fields,
     });
     return after!;

@@ -4,6 +4,7 @@ import { revalidatePath } from "next/cache";
 import { staffAction } from "@/lib/action";
 import { apiKeyIdSchema, apiKeyRateLimitSchema, createApiKey, createApiKeySchema, revokeApiKey, setApiKeyRateLimit } from "@/lib/api-keys/api-keys";
 import { createPurpose, createPurposeSchema, publishNotice, publishNoticeSchema, purposeUpdateSchema, updatePurpose } from "@/lib/consent/catalogue";
+import { resetSecondFactor } from "@/lib/staff/second-factor";
 import { createStaff, createStaffSchema, staffIdSchema, unlockStaff, updateStaff, updateStaffSchema } from "@/lib/staff/staff";
 import { createTenant, createTenantSchema, updateTenant, updateTenantSchema } from "@/lib/tenants/tenants";
 import { disableWebhookEndpoint, registerWebhookEndpoint, registerWebhookEndpointSchema, webhookEndpointIdSchema } from "@/lib/webhooks/webhooks";
@@ -26,6 +27,12 @@ export const unlockStaffAction = staffAction({ roles: ADMIN, schema: staffIdSche
   await unlockStaff(db, actor, input.staffId);
   revalidatePath("/admin/staff");
   return { message: "Unlocked." };
+});
+
+export const resetSecondFactorAction = staffAction({ roles: ADMIN, schema: staffIdSchema }, async (input, actor, db) => {
+  await resetSecondFactor(db, actor, input.staffId);
+  revalidatePath("/admin/staff");
+  return { message: "Two-step sign-in reset: they set it up again at their next sign-in." };
 });
 
 export const createTenantAction = staffAction({ roles: ADMIN, schema: createTenantSchema }, async (input, actor, db) => {

@@ -2,9 +2,10 @@ import type { Metadata } from "next";
 import { Badge, Card } from "@/components/ui/card";
 import { getDb } from "@/db/client";
 import { requireStaff } from "@/lib/auth";
+import { enrolledStaffIds } from "@/lib/staff/second-factor";
 import { listStaff } from "@/lib/staff/staff";
 import { listAssignableTenants } from "@/lib/tenants/tenants";
-import { CreateStaffForm, EditStaffForm, UnlockStaffForm } from "./staff-forms";
+import { CreateStaffForm, EditStaffForm, ResetSecondFactorForm, UnlockStaffForm } from "./staff-forms";
 
 export const metadata: Metadata = { title: "Staff" };
 
@@ -13,6 +14,7 @@ export default async function StaffAdminPage() {
   const db = await getDb();
   // A platform admin assigns staff to any tenant; another admin sees and assigns only their own.
   const [staff, tenants] = await Promise.all([listStaff(db, admin), listAssignableTenants(db, admin)]);
+  const enrolled = await enrolledStaffIds(db, staff.map((m) => m.id));
   const tenantOptions = tenants.map((t) => ({ value: t.id, label: t.name }));
   const now = new Date();
   return (
@@ -33,12 +35,18 @@ export default async function StaffAdminPage() {
                 {member.lockedUntil && member.lockedUntil > now ? (
                   <Badge tone="warn">locked until {member.lockedUntil.toISOString().slice(11, 16)} UTC</Badge>
                 ) : null}
+                {enrolled.has(member.id) ? <Badge tone="info">two-step on</Badge> : null}
                 {member.id === admin.id ? <Badge tone="info">you</Badge> : null}
               </div>
               <EditStaffForm member={member} tenants={tenantOptions} canMakePlatformAdmins={admin.platformAdmin} />
               {member.lockedUntil && member.lockedUntil > now ? (
                 <div className="mt-2">
                   <UnlockStaffForm staffId={member.id} name={member.name} />
+                </div>
+              ) : null}
+              {enrolled.has(member.id) && member.id !== admin.id ? (
+                <div className="mt-2">
+                  <ResetSecondFactorForm staffId={member.id} name={member.name} />
                 </div>
               ) : null}
             </li>

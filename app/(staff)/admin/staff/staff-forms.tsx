@@ -4,7 +4,7 @@ import { SubmitButton } from "@/components/ui/button";
 import { CheckboxGroup, SelectField, TextField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { useActionForm } from "@/components/ui/use-action-form";
-import { createStaffAction, unlockStaffAction, updateStaffAction } from "../actions";
+import { createStaffAction, resetSecondFactorAction, unlockStaffAction, updateStaffAction } from "../actions";
 
 type Option = { value: string; label: string };
 const ROLES: Option[] = [
@@ -99,6 +99,19 @@ export function UnlockStaffForm({ staffId, name }: { staffId: string; name: stri
       <FormMessage error={form.formError} success={form.data?.message} />
       <SubmitButton pending={form.pending} variant="secondary" pendingText="Unlocking…">
         Unlock {name}
+      </SubmitButton>
+    </form>
+  );
+}
+
+export function ResetSecondFactorForm({ staffId, name }: { staffId: string; name: string }) {
+  const form = useActionForm(resetSecondFactorAction);
+  return (
+    <form {...form.formProps}>
+      <input type="hidden" name="staffId" value={staffId} />
+      <FormMessage error={form.formError} success={form.data?.message} />
+      <SubmitButton pending={form.pending} variant="secondary" pendingText="Resetting…">
+        Reset two-step sign-in of {name}
       </SubmitButton>
     </form>
   );

@@ -7,7 +7,7 @@ import { useActionForm } from "@/components/ui/use-action-form";
 import { createTenantAction, updateTenantAction } from "../actions";
 
 type Option = { value: string; label: string };
-type TenantFields = { id: string; key: string; name: string; rulePacks: string[]; defaultCountry: string; knowledgeOnlyStrong: boolean; emailDoubleOptIn: boolean };
+type TenantFields = { id: string; key: string; name: string; rulePacks: string[]; defaultCountry: string; knowledgeOnlyStrong: boolean; emailDoubleOptIn: boolean; agentMfaRequired: boolean };
 
 export function CreateTenantForm({ rulePacks }: { rulePacks: Option[] }) {
   const form = useActionForm(createTenantAction, { resetOnSuccess: true });
@@ -65,6 +65,17 @@ export function EditTenantForm({ tenant, rulePacks }: { tenant: TenantFields; ru
         ]}
         error={form.fieldErrors.emailDoubleOptIn}
         hint="Double opt-in proves the address belongs to the person who agreed (expected in Germany, good practice elsewhere)."
+      />
+      <SelectField
+        label={`Two-step sign-in for agents of ${tenant.key}`}
+        name="agentMfaRequired"
+        defaultValue={String(tenant.agentMfaRequired)}
+        options={[
+          { value: "false", label: "Optional for agents" },
+          { value: "true", label: "Required: agents set up an authenticator app at their next sign-in" },
+        ]}
+        error={form.fieldErrors.agentMfaRequired}
+        hint="Supervisors and admins always sign in with a second factor."
       />
       <SubmitButton pending={form.pending} variant="secondary" pendingText="Saving…">
         Save {tenant.name}
