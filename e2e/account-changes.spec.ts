@@ -83,7 +83,7 @@ test("an agent verifies strongly, pauses the recording, adds a card, makes it th
 
   // PCI DSS: neither card number nor the security code reached the server's output (F1–F4, I4).
   const serverOutput = readFileSync("reports/e2e-server.log", "utf8");
-  expect(serverOutput).toContain("Ready"); // the log is the server's, and it is being written
+  expect(serverOutput).toContain("Attest is serving on"); // the log is the server's, and it is being written
   for (const digits of ["4111111111111111", "4111111111111112", "5555555555554444"]) {
     expect(serverOutput).not.toMatch(new RegExp(digits.split("").join("[\\s-]*")));
   }

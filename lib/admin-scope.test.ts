@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiKeys, auditEvents, notices, purposes, staffTenants, staffUsers, tenants, webhookEndpoints } from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { newStaffActor, sessionActor } from "@/db/testing/staff";
+import { offlineTargets } from "@/db/testing/webhook-targets";
 import { testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import type { StaffActor } from "@/lib/actor";
 import { createApiKey, listApiKeys, revokeApiKey } from "@/lib/api-keys/api-keys";
@@ -203,7 +204,12 @@ describe("an admin's scope", () => {
         registerWebhookEndpoint(t.db, globexAdmin, { tenantId: acme, url: "https://evil.test/hooks", description: "Exfiltration", eventTypes: ["consent.changed"] }),
       );
       expect(await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.description, "Exfiltration"))).toEqual([]);
-      const { id } = await registerWebhookEndpoint(t.db, platformAdmin, { tenantId: acme, url: "https://crm.acme.test/hooks", description: "Acme CRM", eventTypes: ["consent.changed"] });
+      const { id } = await registerWebhookEndpoint(
+        t.db,
+        platformAdmin,
+        { tenantId: acme, url: "https://crm.acme.test/hooks", description: "Acme CRM", eventTypes: ["consent.changed"] },
+        { targets: offlineTargets() },
+      );
       await notFoundAndUnaudited(() => disableWebhookEndpoint(t.db, globexAdmin, id));
       expect((await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, id)))[0]!.disabledAt).toBeNull();
       expect((await listWebhookEndpoints(t.db, globexAdmin)).map((e) => e.id)).not.toContain(id);

@@ -8,6 +8,7 @@ import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/tes
 import { systemActor, type StaffActor } from "@/lib/actor";
 import { API_SCOPES, createApiKey, type ApiScope } from "@/lib/api-keys/api-keys";
 import { customerByRef, freshCall } from "@/lib/payments/testing";
+import { createStaff } from "@/lib/staff/staff";
 import { apiRoutes, callRoute, serverActions, type ApiRoute, type ServerAction } from "./testing";
 
 /**
@@ -32,7 +33,7 @@ const ADMINS: readonly Role[] = ["admin"];
 /** The objects of one tenant that a door's input names. */
 type Target = Record<
   | "tenantId" | "tenantName" | "defaultCountry" | "rulePacks" | "customerId" | "ref" | "interactionId" | "requestId" | "eventId" | "noticeId"
-  | "purposeId" | "apiKeyId" | "endpointId" | "alertId" | "disputeId" | "paymentMethodId" | "subscriptionId" | "staffId",
+  | "purposeId" | "apiKeyId" | "spareApiKeyId" | "endpointId" | "alertId" | "disputeId" | "paymentMethodId" | "subscriptionId" | "staffId",
   string
 >;
 
@@ -53,7 +54,11 @@ const reason = "The customer asked for it on the call";
 /** THE TABLE: every server action's rule. */
 const ACTIONS: Record<string, ActionRule> = {
   "app/(auth)/signin/actions.ts#signInAction": { roles: "public", input: null }, // before anyone is known
+  "app/(auth)/signin/actions.ts#secondFactorAction": { roles: "public", input: null }, // the sign-in challenge is the authority
+  "app/(auth)/signin/actions.ts#continueAfterEnrolmentAction": { roles: "public", input: null }, // a signed session grant
   "app/(staff)/actions.ts#signOutAction": { roles: "public", input: null }, // ends the caller's own session
+  "app/(staff)/account/security/actions.ts#enrolSecondFactorAction": { roles: ROLES, input: null }, // the actor's own sign-in
+  "app/(staff)/account/security/actions.ts#regenerateRecoveryCodesAction": { roles: ROLES, input: null }, // the actor's own
   "app/consent/confirm/[token]/actions.ts#confirmConsentAction": { roles: "public", input: null }, // the signed link is the authority
   "app/consent/dispute/[token]/actions.ts#reportDisputeAction": { roles: "public", input: null }, // the signed link is the authority
   "app/(staff)/desk/actions.ts#searchCustomersAction": { roles: CALL_HANDLERS, input: null }, // searches the actor's own tenants only
@@ -63,9 +68,14 @@ const ACTIONS: Record<string, ActionRule> = {
   "app/(staff)/admin/actions.ts#createStaffAction": { roles: ADMINS, input: (t) => ({ email: `new-${t.tenantId.slice(0, 8)}@demo.test`, name: "New Agent", role: "agent", password: "a-long-enough-password-1", tenantIds: [t.tenantId] }) },
   "app/(staff)/admin/actions.ts#updateStaffAction": { roles: ADMINS, input: (t) => ({ staffId: t.staffId, name: "Renamed", role: "agent", active: "on", tenantIds: [t.tenantId] }) },
   "app/(staff)/admin/actions.ts#unlockStaffAction": { roles: ADMINS, input: (t) => ({ staffId: t.staffId }) },
+  "app/(staff)/admin/actions.ts#resetSecondFactorAction": { roles: ADMINS, input: (t) => ({ staffId: t.staffId }) },
   "app/(staff)/admin/actions.ts#updateTenantAction": { roles: ADMINS, input: (t) => ({ tenantId: t.tenantId, name: t.tenantName, defaultCountry: t.defaultCountry, rulePacks: t.rulePacks.split(",") }) },
   "app/(staff)/admin/actions.ts#createApiKeyAction": { roles: ADMINS, input: (t) => ({ tenantId: t.tenantId, name: "Matrix key", scopes: ["consent:read"] }) },
-  "app/(staff)/admin/actions.ts#revokeApiKeyAction": { roles: ADMINS, input: (t) => ({ apiKeyId: t.apiKeyId }) },
+  "app/(staff)/admin/actions.ts#revokeApiKeyAction": { roles: ADMINS, input: (t) => ({ apiKeyId: t.spareApiKeyId }) },
+  "app/(staff)/admin/actions.ts#setApiKeyRateLimitAction": {
+    roles: ADMINS,
+    input: (t) => ({ apiKeyId: t.apiKeyId, ratePerSecond: "50", rateBurst: "100" }),
+  },
   "app/(staff)/admin/actions.ts#registerWebhookEndpointAction": { roles: ADMINS, input: (t) => ({ tenantId: t.tenantId, url: "http://127.0.0.1:9/hook", description: "CRM", eventTypes: ["consent.changed"] }) },
   "app/(staff)/admin/actions.ts#disableWebhookEndpointAction": { roles: ADMINS, input: (t) => ({ endpointId: t.endpointId }) },
   "app/(staff)/admin/actions.ts#createPurposeAction": { roles: ADMINS, input: (t) => ({ tenantId: t.tenantId, key: `matrix_${t.tenantId.slice(0, 4)}`, name: "Matrix", legalBasis: "consent", category: "marketing", channels: ["email"], reviewIntervalDays: "365" }) },
@@ -173,7 +183,7 @@ describe("the authorization matrix", () => {
   const targets = {} as Record<"own" | "other", Target>;
   const actors = {} as Record<Role, StaffActor>;
 
-  async function targetOf(tenantKey: "acme" | "globex", ref: string, caller: StaffActor): Promise<Target> {
+  async function targetOf(tenantKey: "acme" | "globex", ref: string, caller: StaffActor, staffEmail: string): Promise<Target> {
     const tenantId = await tenantIdByKey(t.db, tenantKey);
     const customer = await customerByRef(t.db, tenantKey, ref);
     const call = await freshCall(t.db, caller, customer);
@@ -198,12 +208,14 @@ describe("the authorization matrix", () => {
       noticeId: await first(t.db.select().from(schema.notices).where(eq(schema.notices.tenantId, tenantId))),
       purposeId: await first(t.db.select().from(schema.purposes).where(eq(schema.purposes.tenantId, tenantId))),
       apiKeyId: await first(t.db.select().from(schema.apiKeys).where(eq(schema.apiKeys.tenantId, tenantId))),
+      // Revoked by its own row, so that the other rows' key stays active whatever the order.
+      spareApiKeyId: (await createApiKey(t.db, systemActor("matrix"), { tenantId, name: "Spare", scopes: ["consent:read"] })).id,
       endpointId: await first(t.db.select().from(schema.webhookEndpoints).where(eq(schema.webhookEndpoints.tenantId, tenantId))),
       alertId: await first(t.db.select().from(schema.verificationAlerts).where(eq(schema.verificationAlerts.tenantId, tenantId))),
       disputeId: await first(t.db.select().from(schema.consentDisputes).where(eq(schema.consentDisputes.tenantId, tenantId))),
       paymentMethodId: await first(t.db.select().from(schema.paymentMethods).where(eq(schema.paymentMethods.customerId, customer.id))),
       subscriptionId: await first(t.db.select().from(schema.subscriptions).where(eq(schema.subscriptions.customerId, customer.id))),
-      staffId: (await t.db.select().from(schema.staffUsers).where(eq(schema.staffUsers.email, tenantKey === "acme" ? "agent.acme@demo.test" : "agent@demo.test")))[0]?.id ?? "",
+      staffId: (await t.db.select().from(schema.staffUsers).where(eq(schema.staffUsers.email, staffEmail)))[0]!.id,
     };
   }
 
@@ -211,14 +223,19 @@ describe("the authorization matrix", () => {
     t = await testDatabase({ seed: true });
     useConnection(t.connection);
     const acme = await tenantIdByKey(t.db, "acme");
-    // Every actor works for acme only: globex is the other tenant for each of them.
-    const acmeOnly = async (email: string) => ({ ...(await signedInStaff(t.db, email)), tenantIds: [acme] });
+    // Every actor works for acme only, and none is a platform admin: globex is the other tenant for each.
+    const acmeOnly = async (email: string) => ({ ...(await signedInStaff(t.db, email)), platformAdmin: false, tenantIds: [acme] });
     actors.agent = await acmeOnly("agent.acme@demo.test");
     actors.supervisor = await acmeOnly("supervisor@demo.test");
     actors.admin = await acmeOnly("admin@demo.test");
     const bothTenants = await signedInStaff(t.db, "agent@demo.test");
-    targets.own = await targetOf("acme", "ACME-0003", bothTenants);
-    targets.other = await targetOf("globex", "GLX-0003", bothTenants);
+    // The other tenant's staff member works for globex alone (an acme admin may edit acme's part of staff
+    // who work for both).
+    const globex = await tenantIdByKey(t.db, "globex");
+    const globexOnly = { email: "agent.globex@demo.test", name: "Globex Agent", role: "agent" as const, password: "a-long-enough-password-1" };
+    await createStaff(t.db, systemActor("matrix"), { ...globexOnly, tenantIds: [globex] });
+    targets.own = await targetOf("acme", "ACME-0003", bothTenants, "agent.acme@demo.test");
+    targets.other = await targetOf("globex", "GLX-0003", bothTenants, globexOnly.email);
     routes = await apiRoutes();
     actions = await serverActions();
   });

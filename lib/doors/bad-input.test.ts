@@ -18,13 +18,12 @@ import { apiRoutes, callRoute, encodeUrlPart, serverActions, type ApiRoute, type
 const signedIn = vi.hoisted(() => ({ staff: null as StaffActor | null }));
 vi.mock("@/lib/auth", async () => {
   const { CredentialsSignin } = await import("next-auth");
-  const { getDb } = await import("@/db/client");
-  const { signIn: checkSignIn } = await import("@/lib/staff/sign-in");
+  const { grantedSession } = await import("@/lib/auth/session-grant");
   return {
     currentStaff: async () => signedIn.staff,
-    // Sign-in as Auth.js runs it for the credentials provider: the product's own check.
-    signIn: async (_provider: string, { email, password }: { email: string; password: string }) => {
-      if ((await checkSignIn(await getDb(), email, password, null)).outcome !== "signed-in") throw new CredentialsSignin();
+    // The session cookie as Auth.js writes it for the staff-session provider: only for a valid grant.
+    startStaffSession: async (session: { sessionId: string } | { grant: string }) => {
+      if ("grant" in session && !grantedSession(session.grant)) throw new CredentialsSignin();
     },
     signOut: async () => {},
   };

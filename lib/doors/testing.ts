@@ -50,7 +50,11 @@ export async function serverActions(): Promise<ServerAction[]> {
   for (const file of files) {
     const exported = (await import(path.join(ROOT, file))) as Record<string, unknown>;
     for (const [name, value] of Object.entries(exported).sort()) {
-      if (typeof value === "function") actions.push({ id: `${file}#${name}`, action: value as ServerAction["action"] });
+      if (typeof value !== "function") continue;
+      // A plain form action (`<form action={…}>`) takes the form alone; one read with useActionState
+      // takes the previous state first. Both are called here as (previous, input).
+      const action = value.length === 1 ? (_previous: unknown, input: FormData | Record<string, unknown>) => value(input) : value;
+      actions.push({ id: `${file}#${name}`, action: action as ServerAction["action"] });
     }
   }
   return actions;

@@ -53,6 +53,7 @@ const WRONG: Record<string, string> = {
 };
 
 export async function secondFactorAction(_previous: SecondFactorState, form: FormData): Promise<SecondFactorState> {
+  if (!(form instanceof FormData)) return { fieldError: "Enter the code." };
   const next = afterSignInPath(form.get("next"), env.APP_URL);
   const proof = secondFactorProofSchema.safeParse({ kind: form.get("kind"), code: form.get("code") ?? "", ticket: form.get("ticket") ?? undefined });
   if (!proof.success) return { fieldError: proof.error.issues[0]?.message ?? "Enter the code." };
@@ -80,6 +81,7 @@ export async function secondFactorAction(_previous: SecondFactorState, form: For
 
 /** "I have saved my recovery codes": the session opened at enrolment gets its cookie. */
 export async function continueAfterEnrolmentAction(form: FormData): Promise<void> {
+  if (!(form instanceof FormData)) redirect("/signin?expired=1");
   try {
     await startStaffSession({ grant: String(form.get("grant") ?? "") });
   } catch (error) {
