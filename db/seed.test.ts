@@ -19,7 +19,8 @@ describe("seeding the demo", () => {
     });
     afterAll(() => t?.close());
 
-    const isEmpty = async () => (await t.db.select().from(tenants)).length + (await t.db.select().from(apiKeys)).length === 0;
+    const isEmpty = async () =>
+      (await t.db.select().from(tenants)).length + (await t.db.select().from(apiKeys)).length === 0;
 
     it("does not happen on a database server without ATTEST_DEMO=1 (lib/env.test.ts: not the demo)", async () => {
       expect(await seedDemoIfWanted(t.db, { demo: false, production: false })).toBe(false);
@@ -28,7 +29,11 @@ describe("seeding the demo", () => {
     });
 
     it("does not happen once a first admin was created, though no tenant exists yet", async () => {
-      await createPlatformAdmin(t.db, systemActor("create-admin command"), { email: "ops@example.com", name: "Olga Ops", password: "quiet river stones" });
+      await createPlatformAdmin(t.db, systemActor("create-admin command"), {
+        email: "ops@example.com",
+        name: "Olga Ops",
+        password: "quiet river stones",
+      });
       expect(await seedDemo(t.db)).toBe(false);
       expect(await isEmpty()).toBe(true);
       expect((await t.db.select().from(staffUsers)).map((s) => s.email)).toEqual(["ops@example.com"]);

@@ -9,7 +9,8 @@ export const test = base.extend({
   page: async ({ page }, run) => {
     const violations: string[] = [];
     page.on("console", (message) => {
-      if (/Content Security Policy|CSP violation/i.test(message.text())) violations.push(`${page.url()}: ${message.text()}`);
+      if (/Content Security Policy|CSP violation/i.test(message.text()))
+        violations.push(`${page.url()}: ${message.text()}`);
     });
     await page.addInitScript(() => {
       document.addEventListener("securitypolicyviolation", (event) => {

@@ -27,17 +27,28 @@ test("every answer carries the security headers: a page, an API route, a static 
   expect(file.status()).toBe(200);
   for (const answer of [page, api, file]) {
     expect(answer.headers()).toMatchObject(ALWAYS);
-    expect(answer.headers()["permissions-policy"]).toMatch(/camera=\(\).*geolocation=\(\).*microphone=\(\).*payment=\(\)/);
+    expect(answer.headers()["permissions-policy"]).toMatch(
+      /camera=\(\).*geolocation=\(\).*microphone=\(\).*payment=\(\)/,
+    );
     expect(answer.headers()).not.toHaveProperty("strict-transport-security");
   }
   // Not a page: nothing may run or be framed there.
   for (const answer of [api, file]) {
-    expect(answer.headers()["content-security-policy"]).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
+    expect(answer.headers()["content-security-policy"]).toBe(
+      "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
   }
 });
 
-test("the sign-in and customers' link pages run under the Content-Security-Policy without a violation", async ({ page }) => {
-  for (const path of ["/signin", "/consent/confirm/not-a-link", "/consent/dispute/not-a-link", "/privacy/download/not-a-link"]) {
+test("the sign-in and customers' link pages run under the Content-Security-Policy without a violation", async ({
+  page,
+}) => {
+  for (const path of [
+    "/signin",
+    "/consent/confirm/not-a-link",
+    "/consent/dispute/not-a-link",
+    "/privacy/download/not-a-link",
+  ]) {
     await page.goto(path);
     await expect(page.getByRole("heading").first()).toBeVisible();
   }
@@ -51,7 +62,16 @@ test("the staff pages run under the Content-Security-Policy without a violation"
   await expect(page).toHaveURL(/\/privacy-requests/);
   await page.getByRole("link", { name: "Consent audit" }).click();
   await expect(page).toHaveURL(/\/consent-audit/);
-  for (const path of ["/desk", "/alerts", "/admin/staff", "/admin/tenants", "/admin/purposes", "/admin/api-keys", "/admin/webhooks", "/no-such-page"]) {
+  for (const path of [
+    "/desk",
+    "/alerts",
+    "/admin/staff",
+    "/admin/tenants",
+    "/admin/purposes",
+    "/admin/api-keys",
+    "/admin/webhooks",
+    "/no-such-page",
+  ]) {
     await page.goto(path);
     await expect(page.locator("main")).toBeVisible();
   }

@@ -5,7 +5,8 @@ import { authenticatorCode, signIn, typeAuthenticatorCode } from "./support";
 test.describe.configure({ timeout: 90_000 });
 
 /** A code the app does not show now, nor one step either side. */
-const wrongCode = (secret: string) => String((Number(authenticatorCode(secret)) + 500_000) % 1_000_000).padStart(6, "0");
+const wrongCode = (secret: string) =>
+  String((Number(authenticatorCode(secret)) + 500_000) % 1_000_000).padStart(6, "0");
 
 async function enterPassword(page: Page, email: string, password: string) {
   await page.goto("/signin");
@@ -14,7 +15,9 @@ async function enterPassword(page: Page, email: string, password: string) {
   await page.getByRole("button", { name: "Sign in" }).click();
 }
 
-test("a new supervisor sets up an authenticator at first sign-in, then signs in with a code or a recovery code; a wrong code is refused", async ({ browser }) => {
+test("a new supervisor sets up an authenticator at first sign-in, then signs in with a code or a recovery code; a wrong code is refused", async ({
+  browser,
+}) => {
   const adminContext = await browser.newContext();
   const admin = await adminContext.newPage();
   await signIn(admin, "admin@demo.test");

@@ -1,6 +1,15 @@
 import { and, count, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiKeys, auditEvents, notices, purposes, staffTenants, staffUsers, tenants, webhookEndpoints } from "@/db/schema";
+import {
+  apiKeys,
+  auditEvents,
+  notices,
+  purposes,
+  staffTenants,
+  staffUsers,
+  tenants,
+  webhookEndpoints,
+} from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { newStaffActor, sessionActor } from "@/db/testing/staff";
 import { offlineTargets } from "@/db/testing/webhook-targets";
@@ -57,7 +66,9 @@ describe("an admin's scope", () => {
 
   describe("API keys", () => {
     it("cannot be created for another tenant", async () => {
-      await notFoundAndUnaudited(() => createApiKey(t.db, globexAdmin, { tenantId: acme, name: "Stolen", scopes: ["customers:read"] }));
+      await notFoundAndUnaudited(() =>
+        createApiKey(t.db, globexAdmin, { tenantId: acme, name: "Stolen", scopes: ["customers:read"] }),
+      );
       expect(await t.db.select().from(apiKeys).where(eq(apiKeys.name, "Stolen"))).toEqual([]);
     });
 
@@ -81,31 +92,61 @@ describe("an admin's scope", () => {
     });
 
     it("cannot be added to another tenant", async () => {
-      await notFoundAndUnaudited(() => createPurpose(t.db, globexAdmin, acme, { key: "stolen", name: "Stolen", legalBasis: "consent", category: "x", channels: ["email"] }));
+      await notFoundAndUnaudited(() =>
+        createPurpose(t.db, globexAdmin, acme, {
+          key: "stolen",
+          name: "Stolen",
+          legalBasis: "consent",
+          category: "x",
+          channels: ["email"],
+        }),
+      );
       expect(await t.db.select().from(purposes).where(eq(purposes.key, "stolen"))).toEqual([]);
     });
 
     it("of another tenant cannot be changed", async () => {
-      const [marketing] = await t.db.select().from(purposes).where(and(eq(purposes.tenantId, acme), eq(purposes.key, "marketing")));
-      const change = { tenantId: acme, purposeId: marketing!.id, name: "Hijacked", legalBasis: marketing!.legalBasis, channels: marketing!.channels };
+      const [marketing] = await t.db
+        .select()
+        .from(purposes)
+        .where(and(eq(purposes.tenantId, acme), eq(purposes.key, "marketing")));
+      const change = {
+        tenantId: acme,
+        purposeId: marketing!.id,
+        name: "Hijacked",
+        legalBasis: marketing!.legalBasis,
+        channels: marketing!.channels,
+      };
       await notFoundAndUnaudited(() => updatePurpose(t.db, globexAdmin, change));
       expect((await t.db.select().from(purposes).where(eq(purposes.id, marketing!.id)))[0]!.name).toBe("Marketing");
     });
 
     it("cannot be published for another tenant", async () => {
-      const countAcme = async () => (await t.db.select({ n: count() }).from(notices).where(eq(notices.tenantId, acme)))[0]!.n;
+      const countAcme = async () =>
+        (await t.db.select({ n: count() }).from(notices).where(eq(notices.tenantId, acme)))[0]!.n;
       const before = await countAcme();
       const text = "Acme Energy uses your details for Marketing. You can withdraw at any time.";
-      await notFoundAndUnaudited(() => publishNotice(t.db, globexAdmin, acme, { purposeKeys: ["marketing"], kind: "web", language: "en", text }));
+      await notFoundAndUnaudited(() =>
+        publishNotice(t.db, globexAdmin, acme, { purposeKeys: ["marketing"], kind: "web", language: "en", text }),
+      );
       expect(await countAcme()).toBe(before);
     });
   });
 
   describe("tenants", () => {
     it("another tenant's settings cannot be changed", async () => {
-      const change = { tenantId: acme, name: "Hijacked", rulePacks: ["uk_gdpr" as const], defaultCountry: "GB", knowledgeOnlyStrong: true, emailDoubleOptIn: false };
+      const change = {
+        tenantId: acme,
+        name: "Hijacked",
+        rulePacks: ["uk_gdpr" as const],
+        defaultCountry: "GB",
+        knowledgeOnlyStrong: true,
+        emailDoubleOptIn: false,
+      };
       await notFoundAndUnaudited(() => updateTenant(t.db, globexAdmin, change));
-      expect((await t.db.select().from(tenants).where(eq(tenants.id, acme)))[0]).toMatchObject({ name: "Acme Energy", knowledgeOnlyStrong: false });
+      expect((await t.db.select().from(tenants).where(eq(tenants.id, acme)))[0]).toMatchObject({
+        name: "Acme Energy",
+        knowledgeOnlyStrong: false,
+      });
     });
 
     it("are listed to an admin as their own, for settings and for staff", async () => {
@@ -114,7 +155,14 @@ describe("an admin's scope", () => {
     });
 
     it("are created by a platform admin only, who is assigned to the new tenant at once", async () => {
-      const initech = { key: "initech", name: "Initech", rulePacks: ["ccpa" as const], defaultCountry: "US", knowledgeOnlyStrong: false, emailDoubleOptIn: false };
+      const initech = {
+        key: "initech",
+        name: "Initech",
+        rulePacks: ["ccpa" as const],
+        defaultCountry: "US",
+        knowledgeOnlyStrong: false,
+        emailDoubleOptIn: false,
+      };
       const before = await audits();
       expect(await refusal(createTenant(t.db, globexAdmin, initech))).toBeInstanceOf(ForbiddenError);
       expect(await audits()).toBe(before);
@@ -131,14 +179,25 @@ describe("an admin's scope", () => {
   });
 
   describe("staff", () => {
-    const emailExists = async (email: string) => (await t.db.select().from(staffUsers).where(eq(staffUsers.email, email))).length > 0;
-    const tenantsOf = async (staffId: string) => (await t.db.select().from(staffTenants).where(eq(staffTenants.staffId, staffId))).map((l) => l.tenantId).sort();
+    const emailExists = async (email: string) =>
+      (await t.db.select().from(staffUsers).where(eq(staffUsers.email, email))).length > 0;
+    const tenantsOf = async (staffId: string) =>
+      (await t.db.select().from(staffTenants).where(eq(staffTenants.staffId, staffId))).map((l) => l.tenantId).sort();
 
     it("cannot be created in another tenant, nor as a platform admin", async () => {
-      const person = { name: "Mallory", email: "mallory@test.test", role: "agent" as const, password: "a long pass phrase" };
+      const person = {
+        name: "Mallory",
+        email: "mallory@test.test",
+        role: "agent" as const,
+        password: "a long pass phrase",
+      };
       await notFoundAndUnaudited(() => createStaff(t.db, globexAdmin, { ...person, tenantIds: [globex, acme] }));
       const before = await audits();
-      expect(await refusal(createStaff(t.db, globexAdmin, { ...person, role: "admin", platformAdmin: true, tenantIds: [globex] }))).toBeInstanceOf(ForbiddenError);
+      expect(
+        await refusal(
+          createStaff(t.db, globexAdmin, { ...person, role: "admin", platformAdmin: true, tenantIds: [globex] }),
+        ),
+      ).toBeInstanceOf(ForbiddenError);
       expect(await audits()).toBe(before);
       expect(await emailExists(person.email)).toBe(false);
     });
@@ -146,8 +205,13 @@ describe("an admin's scope", () => {
     it("of another tenant only are not listed, not changed and not unlocked", async () => {
       const acmeAgent = await newStaffActor(t.db, "agent", [acme]);
       expect((await listStaff(t.db, globexAdmin)).map((s) => s.id)).not.toContain(acmeAgent.id);
-      await notFoundAndUnaudited(() => updateStaff(t.db, globexAdmin, { staffId: acmeAgent.id, role: "agent", active: false, tenantIds: [globex] }));
-      await t.db.update(staffUsers).set({ lockedUntil: new Date(Date.now() + 60_000) }).where(eq(staffUsers.id, acmeAgent.id));
+      await notFoundAndUnaudited(() =>
+        updateStaff(t.db, globexAdmin, { staffId: acmeAgent.id, role: "agent", active: false, tenantIds: [globex] }),
+      );
+      await t.db
+        .update(staffUsers)
+        .set({ lockedUntil: new Date(Date.now() + 60_000) })
+        .where(eq(staffUsers.id, acmeAgent.id));
       await notFoundAndUnaudited(() => unlockStaff(t.db, globexAdmin, acmeAgent.id));
       const [row] = await t.db.select().from(staffUsers).where(eq(staffUsers.id, acmeAgent.id));
       expect(row).toMatchObject({ active: true, role: "agent" });
@@ -157,7 +221,14 @@ describe("an admin's scope", () => {
 
     it("cannot be given a tenant the admin does not hold", async () => {
       const globexAgent = await newStaffActor(t.db, "agent", [globex]);
-      await notFoundAndUnaudited(() => updateStaff(t.db, globexAdmin, { staffId: globexAgent.id, role: "agent", active: true, tenantIds: [globex, acme] }));
+      await notFoundAndUnaudited(() =>
+        updateStaff(t.db, globexAdmin, {
+          staffId: globexAgent.id,
+          role: "agent",
+          active: true,
+          tenantIds: [globex, acme],
+        }),
+      );
       expect(await tenantsOf(globexAgent.id)).toEqual([globex]);
     });
 
@@ -166,48 +237,95 @@ describe("an admin's scope", () => {
       const listed = (await listStaff(t.db, globexAdmin)).find((s) => s.id === shared.id);
       expect(listed?.tenantIds).toEqual([globex]); // Acme is not the Globex admin's to see
       const before = await audits();
-      expect(await refusal(updateStaff(t.db, globexAdmin, { staffId: shared.id, role: "admin", active: true, tenantIds: [globex] }))).toBeInstanceOf(ForbiddenError);
-      expect(await refusal(updateStaff(t.db, globexAdmin, { staffId: shared.id, role: "agent", active: false, tenantIds: [globex] }))).toBeInstanceOf(ForbiddenError);
+      expect(
+        await refusal(
+          updateStaff(t.db, globexAdmin, { staffId: shared.id, role: "admin", active: true, tenantIds: [globex] }),
+        ),
+      ).toBeInstanceOf(ForbiddenError);
+      expect(
+        await refusal(
+          updateStaff(t.db, globexAdmin, { staffId: shared.id, role: "agent", active: false, tenantIds: [globex] }),
+        ),
+      ).toBeInstanceOf(ForbiddenError);
       expect(await audits()).toBe(before);
-      expect((await t.db.select().from(staffUsers).where(eq(staffUsers.id, shared.id)))[0]).toMatchObject({ role: "agent", active: true });
+      expect((await t.db.select().from(staffUsers).where(eq(staffUsers.id, shared.id)))[0]).toMatchObject({
+        role: "agent",
+        active: true,
+      });
 
       await updateStaff(t.db, globexAdmin, { staffId: shared.id, role: "agent", active: true, tenantIds: [] });
       expect(await tenantsOf(shared.id)).toEqual([acme]);
       // Now of Acme only, the agent is out of the Globex admin's sight.
-      expect(await refusal(updateStaff(t.db, globexAdmin, { staffId: shared.id, role: "agent", active: true, tenantIds: [globex] }))).toBeInstanceOf(NotFoundError);
+      expect(
+        await refusal(
+          updateStaff(t.db, globexAdmin, { staffId: shared.id, role: "agent", active: true, tenantIds: [globex] }),
+        ),
+      ).toBeInstanceOf(NotFoundError);
     });
 
     it("are made platform admins, or changed as one, by a platform admin only", async () => {
       const colleague = await newStaffActor(t.db, "admin", [globex]);
-      const promote = { staffId: colleague.id, role: "admin" as const, active: true, tenantIds: [globex], platformAdmin: true };
+      const promote = {
+        staffId: colleague.id,
+        role: "admin" as const,
+        active: true,
+        tenantIds: [globex],
+        platformAdmin: true,
+      };
       expect(await refusal(updateStaff(t.db, globexAdmin, promote))).toBeInstanceOf(ForbiddenError);
-      expect((await t.db.select().from(staffUsers).where(eq(staffUsers.id, colleague.id)))[0]!.platformAdmin).toBe(false);
+      expect((await t.db.select().from(staffUsers).where(eq(staffUsers.id, colleague.id)))[0]!.platformAdmin).toBe(
+        false,
+      );
 
       await updateStaff(t.db, platformAdmin, promote);
-      expect((await t.db.select().from(staffUsers).where(eq(staffUsers.id, colleague.id)))[0]!.platformAdmin).toBe(true);
+      expect((await t.db.select().from(staffUsers).where(eq(staffUsers.id, colleague.id)))[0]!.platformAdmin).toBe(
+        true,
+      );
       // The Globex admin may no longer touch them, even only their Globex assignment.
-      expect(await refusal(updateStaff(t.db, globexAdmin, { ...promote, platformAdmin: undefined }))).toBeInstanceOf(ForbiddenError);
+      expect(await refusal(updateStaff(t.db, globexAdmin, { ...promote, platformAdmin: undefined }))).toBeInstanceOf(
+        ForbiddenError,
+      );
     });
 
     it("are assigned to any tenant by a platform admin, even one they do not administer", async () => {
       const onboarder = { ...platformAdmin, tenantIds: [] };
-      const { id } = await createStaff(t.db, onboarder, { name: "Ola", email: "ola@test.test", role: "admin", password: "a long pass phrase", tenantIds: [acme] });
+      const { id } = await createStaff(t.db, onboarder, {
+        name: "Ola",
+        email: "ola@test.test",
+        role: "admin",
+        password: "a long pass phrase",
+        tenantIds: [acme],
+      });
       expect(await tenantsOf(id)).toEqual([acme]);
       // Yet what belongs to the tenant stays out of their reach until they are assigned to it.
-      await notFoundAndUnaudited(() => createApiKey(t.db, onboarder, { tenantId: acme, name: "Onboarding", scopes: ["consent:read"] }));
+      await notFoundAndUnaudited(() =>
+        createApiKey(t.db, onboarder, { tenantId: acme, name: "Onboarding", scopes: ["consent:read"] }),
+      );
     });
   });
 
   describe("webhook endpoints", () => {
     it("cannot be registered for, or disabled in, another tenant", async () => {
       await notFoundAndUnaudited(() =>
-        registerWebhookEndpoint(t.db, globexAdmin, { tenantId: acme, url: "https://evil.test/hooks", description: "Exfiltration", eventTypes: ["consent.changed"] }),
+        registerWebhookEndpoint(t.db, globexAdmin, {
+          tenantId: acme,
+          url: "https://evil.test/hooks",
+          description: "Exfiltration",
+          eventTypes: ["consent.changed"],
+        }),
       );
-      expect(await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.description, "Exfiltration"))).toEqual([]);
+      expect(
+        await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.description, "Exfiltration")),
+      ).toEqual([]);
       const { id } = await registerWebhookEndpoint(
         t.db,
         platformAdmin,
-        { tenantId: acme, url: "https://crm.acme.test/hooks", description: "Acme CRM", eventTypes: ["consent.changed"] },
+        {
+          tenantId: acme,
+          url: "https://crm.acme.test/hooks",
+          description: "Acme CRM",
+          eventTypes: ["consent.changed"],
+        },
         { targets: offlineTargets() },
       );
       await notFoundAndUnaudited(() => disableWebhookEndpoint(t.db, globexAdmin, id));

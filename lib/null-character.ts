@@ -19,7 +19,8 @@ export function nullCharacterFields(input: unknown, rootPath = ""): FieldError[]
       if (value.includes("\0")) found.push({ path: path || "(body)", message: NULL_CHARACTER_MESSAGE });
     } else if (value !== null && typeof value === "object") {
       for (const [key, item] of Object.entries(value)) {
-        if (key.includes("\0")) found.push({ path: at(path, key.replaceAll("\0", "\\0")), message: NULL_CHARACTER_MESSAGE });
+        if (key.includes("\0"))
+          found.push({ path: at(path, key.replaceAll("\0", "\\0")), message: NULL_CHARACTER_MESSAGE });
         else pending.push([item, at(path, key)]);
       }
     }

@@ -24,15 +24,24 @@ async function main() {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       if (req.url === "/crash/outbox") {
-        const [row] = await queryRows<{ n: number | string }>(connection.db, sql`select count(*) as n from outbox_messages where status <> 'delivered'`);
+        const [row] = await queryRows<{ n: number | string }>(
+          connection.db,
+          sql`select count(*) as n from outbox_messages where status <> 'delivered'`,
+        );
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ undelivered: Number(row!.n) }));
         return;
       }
       const headers = new Headers(Object.entries(req.headers).map(([k, v]) => [k, String(v)] as [string, string]));
-      const request = new Request(`http://localhost${req.url}`, { method: req.method, headers, body: req.method === "POST" ? Buffer.concat(chunks) : undefined });
+      const request = new Request(`http://localhost${req.url}`, {
+        method: req.method,
+        headers,
+        body: req.method === "POST" ? Buffer.concat(chunks) : undefined,
+      });
       const handler = req.url === "/api/v1/consents" ? recordConsent : listPurposes;
       const response = await handler(request, { params: Promise.resolve({}) });
-      res.writeHead(response.status, Object.fromEntries(response.headers)).end(Buffer.from(await response.arrayBuffer()));
+      res
+        .writeHead(response.status, Object.fromEntries(response.headers))
+        .end(Buffer.from(await response.arrayBuffer()));
     } catch (error) {
       res.writeHead(500).end(String(error));
     }

@@ -26,7 +26,12 @@ const CUSTOMERS = Array.from({ length: 8 }, (_, i) => `GLX-000${i + 1}`);
 const PORT = 3290 + Math.floor(Math.random() * 9);
 const base = `http://127.0.0.1:${PORT}`;
 
-type Database = { label: string; childEnv: Record<string, string>; open: () => Promise<Connection>; drop: () => Promise<void> };
+type Database = {
+  label: string;
+  childEnv: Record<string, string>;
+  open: () => Promise<Connection>;
+  drop: () => Promise<void>;
+};
 
 function startServer(childEnv: Record<string, string>): Promise<ChildProcess> {
   // Node itself with tsx as a loader (not the tsx wrapper), so that SIGKILL hits the server process.
@@ -42,7 +47,10 @@ function startServer(childEnv: Record<string, string>): Promise<ChildProcess> {
   });
 }
 
-const stopped = (child: ChildProcess) => new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once("exit", resolve)));
+const stopped = (child: ChildProcess) =>
+  new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve(null) : child.once("exit", resolve),
+  );
 
 async function runOn(database: Database): Promise<void> {
   console.log(`crash test on ${database.label}`);
@@ -53,11 +61,22 @@ async function runOn(database: Database): Promise<void> {
   };
   const notice = purposes.purposes.find((p) => p.key === "marketing")!.notices.find((n) => n.kind === "web")!.id;
   const bodyOf = (i: number) =>
-    JSON.stringify({ customer: CUSTOMERS[i % CUSTOMERS.length], purpose: "marketing", channel: "email", action: i % 4 === 3 ? "withdraw" : "grant", method: "web", notice });
+    JSON.stringify({
+      customer: CUSTOMERS[i % CUSTOMERS.length],
+      purpose: "marketing",
+      channel: "email",
+      action: i % 4 === 3 ? "withdraw" : "grant",
+      method: "web",
+      notice,
+    });
 
   const answered = new Map<number, string>(); // event number → event id answered with 201
   const send = async (i: number) => {
-    const response = await fetch(`${base}/api/v1/consents`, { method: "POST", headers: { ...headers, "idempotency-key": `crash-${i}` }, body: bodyOf(i) });
+    const response = await fetch(`${base}/api/v1/consents`, {
+      method: "POST",
+      headers: { ...headers, "idempotency-key": `crash-${i}` },
+      body: bodyOf(i),
+    });
     const body = (await response.json()) as { event?: { id: string } };
     if (response.status !== 201) throw new Error(`event ${i} answered ${response.status}: ${JSON.stringify(body)}`);
     answered.set(i, body.event!.id);
@@ -87,8 +106,10 @@ async function runOn(database: Database): Promise<void> {
   // Started again, the client retries whatever it never saw answered, with the same keys.
   server = await startServer(database.childEnv);
   const missing = Array.from({ length: EVENTS }, (_, i) => i).filter((i) => !answered.has(i));
-  for (let at = 0; at < missing.length; at += CONCURRENCY) await Promise.all(missing.slice(at, at + CONCURRENCY).map(send));
-  for (const [i, id] of beforeKill) if (answered.get(i) !== id) throw new Error(`event ${i} was answered ${id}, then replayed as ${answered.get(i)}`);
+  for (let at = 0; at < missing.length; at += CONCURRENCY)
+    await Promise.all(missing.slice(at, at + CONCURRENCY).map(send));
+  for (const [i, id] of beforeKill)
+    if (answered.get(i) !== id) throw new Error(`event ${i} was answered ${id}, then replayed as ${answered.get(i)}`);
   for (;;) {
     const { undelivered } = (await (await fetch(`${base}/crash/outbox`)).json()) as { undelivered: number };
     if (undelivered === 0) break;
@@ -100,8 +121,12 @@ async function runOn(database: Database): Promise<void> {
   const connection = await database.open();
   try {
     const ids = [...answered.values()];
-    const [held] = await queryRows<{ n: number | string }>(connection.db, sql`select count(*) as n from consent_events where id in ${ids}`);
-    if (Number(held!.n) !== ids.length) throw new Error(`${ids.length - Number(held!.n)} events answered 201 are not in the ledger`);
+    const [held] = await queryRows<{ n: number | string }>(
+      connection.db,
+      sql`select count(*) as n from consent_events where id in ${ids}`,
+    );
+    if (Number(held!.n) !== ids.length)
+      throw new Error(`${ids.length - Number(held!.n)} events answered 201 are not in the ledger`);
     const ledger = await verifyLedger(connection.db, await tenantIdByKey(connection.db, "globex"));
     if (!ledger.ok) throw new Error(`the ledger does not verify: first broken event ${ledger.brokenEventId}`);
     const [outbox] = await queryRows<{ messages: number | string; twice: number | string; never: number | string }>(
@@ -112,7 +137,9 @@ async function runOn(database: Database): Promise<void> {
     );
     if (Number(outbox!.twice) > 0) throw new Error(`${outbox!.twice} messages were sent more than once`);
     if (Number(outbox!.never) > 0) throw new Error(`${outbox!.never} messages were never sent`);
-    console.log(`  ${ids.length} events in the ledger, chains verify (${ledger.events} events), ${outbox!.messages} messages each sent once`);
+    console.log(
+      `  ${ids.length} events in the ledger, chains verify (${ledger.events} events), ${outbox!.messages} messages each sent once`,
+    );
   } finally {
     await connection.close();
     await database.drop();

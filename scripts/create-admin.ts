@@ -13,7 +13,8 @@ import { env } from "@/lib/env";
 import { DomainError, ValidationError, describeError } from "@/lib/errors";
 import { createPlatformAdmin } from "@/lib/staff/staff";
 
-const USAGE = 'Usage: npm run create-admin -- --email ada@example.com [--name "Ada Lovelace"]  (password on stdin, or asked for)';
+const USAGE =
+  'Usage: npm run create-admin -- --email ada@example.com [--name "Ada Lovelace"]  (password on stdin, or asked for)';
 
 class UsageError extends Error {}
 
@@ -82,7 +83,9 @@ async function main(): Promise<number> {
   } finally {
     await connection.close();
   }
-  console.log(`Created ${email}, an active platform admin. Sign in at ${env.APP_URL}/signin, then add a tenant under Admin › Tenants.`);
+  console.log(
+    `Created ${email}, an active platform admin. Sign in at ${env.APP_URL}/signin, then add a tenant under Admin › Tenants.`,
+  );
   return 0;
 }
 

@@ -12,7 +12,9 @@ import { rotateKeys, type RotationReport } from "@/lib/keys/rotation";
 function describeRotation(report: RotationReport): string {
   const lines = [`Current key: '${report.currentKeyId}'. Re-sealed ${report.resealed} value(s).`];
   for (const u of report.unreadable) {
-    lines.push(`  Could not open ${u.count} ${u.what}: key '${u.keyId}' is not in ATTEST_KEYS (add it back, after the current key, and run again).`);
+    lines.push(
+      `  Could not open ${u.count} ${u.what}: key '${u.keyId}' is not in ATTEST_KEYS (add it back, after the current key, and run again).`,
+    );
   }
   const keys = [...new Set(report.stillNeeded.map((u) => u.keyId))];
   if (keys.length === 0) lines.push("No value needs an older key: only the current key must stay in ATTEST_KEYS.");
@@ -27,4 +29,6 @@ function describeRotation(report: RotationReport): string {
   return lines.join("\n");
 }
 
-runAsCommand(import.meta.url, async ({ db }) => describeRotation(await rotateKeys(db, systemActor("npm run keys:rotate"), console.log)));
+runAsCommand(import.meta.url, async ({ db }) =>
+  describeRotation(await rotateKeys(db, systemActor("npm run keys:rotate"), console.log)),
+);

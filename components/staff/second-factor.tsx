@@ -4,7 +4,10 @@ import type { ReactNode } from "react";
 export function AuthenticatorSetup({ qrSvg, secret }: { qrSvg: string; secret: string }) {
   return (
     <div className="space-y-3 text-sm text-slate-800">
-      <p>Scan this QR code with an authenticator app (for example Google Authenticator, Microsoft Authenticator or 1Password):</p>
+      <p>
+        Scan this QR code with an authenticator app (for example Google Authenticator, Microsoft Authenticator or
+        1Password):
+      </p>
       <div
         role="img"
         aria-label="QR code to scan with your authenticator app"
@@ -30,8 +33,8 @@ export function RecoveryCodes({ codes, children }: { codes: string[]; children?:
         Save your recovery codes
       </h2>
       <p>
-        If you lose your phone, each of these codes signs you in once instead of a code from the app. Keep them somewhere
-        safe, away from your phone. They are shown only now.
+        If you lose your phone, each of these codes signs you in once instead of a code from the app. Keep them
+        somewhere safe, away from your phone. They are shown only now.
       </p>
       <ol aria-label="Recovery codes" className="grid grid-cols-2 gap-2 font-mono">
         {codes.map((code) => (

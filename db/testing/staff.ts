@@ -21,8 +21,20 @@ export async function sessionActor(db: Db, email: string): Promise<StaffActor> {
 }
 
 /** A new staff member of the given tenants (made through the domain, by the system), signed in. */
-export async function newStaffActor(db: Db, role: StaffRole, tenantIds: string[], options: { platformAdmin?: boolean } = {}): Promise<StaffActor> {
+export async function newStaffActor(
+  db: Db,
+  role: StaffRole,
+  tenantIds: string[],
+  options: { platformAdmin?: boolean } = {},
+): Promise<StaffActor> {
   const email = `${role}.${randomBytes(4).toString("hex")}@test.test`;
-  await createStaff(db, systemActor("test"), { email, name: `Test ${role}`, role, password: DEMO_PASSWORD, tenantIds, ...options });
+  await createStaff(db, systemActor("test"), {
+    email,
+    name: `Test ${role}`,
+    role,
+    password: DEMO_PASSWORD,
+    tenantIds,
+    ...options,
+  });
   return sessionActor(db, email);
 }

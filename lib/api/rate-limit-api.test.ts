@@ -9,7 +9,12 @@ import { createApiKey, setApiKeyRateLimit } from "@/lib/api-keys/api-keys";
 const noParams = { params: Promise.resolve({}) };
 const question = { customer: "ACME-0010", purpose: "marketing", channel: "email" };
 const single = (key: string) =>
-  check(new Request(`http://localhost/api/v1/consents/check?${new URLSearchParams(question)}`, { headers: { authorization: `Bearer ${key}` } }), noParams);
+  check(
+    new Request(`http://localhost/api/v1/consents/check?${new URLSearchParams(question)}`, {
+      headers: { authorization: `Bearer ${key}` },
+    }),
+    noParams,
+  );
 const batch = (key: string, size: number) =>
   batchCheck(
     new Request("http://localhost/api/v1/consents/check", {

@@ -47,12 +47,19 @@ describe("concurrent stale saves", () => {
     const names = ["Raj Patel-Shah", "Rajesh Patel"];
     const results = await Promise.allSettled(
       agents.map(({ actor, call }, i) =>
-        updateProfile(t.db, actor, { interactionId: call.id, customerId: raj.id, version: raj.version, name: names[i] }),
+        updateProfile(t.db, actor, {
+          interactionId: call.id,
+          customerId: raj.id,
+          version: raj.version,
+          name: names[i],
+        }),
       ),
     );
     const { winner, loser } = oneWins(results);
     expect(loser).toBeInstanceOf(ValidationError);
-    expect((loser as ValidationError).fieldErrors).toEqual([{ path: "name", message: expect.stringContaining(names[winner]!) }]);
+    expect((loser as ValidationError).fieldErrors).toEqual([
+      { path: "name", message: expect.stringContaining(names[winner]!) },
+    ]);
     const now = await customerByRef(t.db, "acme", "ACME-0008");
     expect(now.name).toBe(names[winner]);
     expect(now.version).toBe(raj.version + 1);
@@ -68,7 +75,12 @@ describe("concurrent stale saves", () => {
     ];
     const results = await Promise.allSettled(
       agents.map(({ actor, call }, i) =>
-        updateMarketingPreferences(t.db, actor, { interactionId: call.id, customerId: raj.id, version: before?.version ?? 0, ...choices[i]! }),
+        updateMarketingPreferences(t.db, actor, {
+          interactionId: call.id,
+          customerId: raj.id,
+          version: before?.version ?? 0,
+          ...choices[i]!,
+        }),
       ),
     );
     const { winner, loser } = oneWins(results);
@@ -79,7 +91,12 @@ describe("concurrent stale saves", () => {
 
   it("keeps one subscription change and tells the other agent what the subscription now is", async () => {
     const [sub] = await t.db.select().from(subscriptions).where(eq(subscriptions.customerId, raj.id));
-    const input = (i: number) => ({ interactionId: agents[i]!.call.id, customerId: raj.id, subscriptionId: sub!.id, version: sub!.version });
+    const input = (i: number) => ({
+      interactionId: agents[i]!.call.id,
+      customerId: raj.id,
+      subscriptionId: sub!.id,
+      version: sub!.version,
+    });
     const results = await Promise.allSettled([
       switchCycle(t.db, agents[0]!.actor, { ...input(0), cycle: sub!.cycle === "monthly" ? "yearly" : "monthly" }),
       pauseSubscription(t.db, agents[1]!.actor, { ...input(1), reason: "Travelling for three months" }),

@@ -11,14 +11,20 @@ const countries = fc.constantFrom("GB", "US", "DE", "FR", "IE", "gb", "us", "", 
 
 /** A UK mobile number the numbering plan knows, as an agent might type it: national or international, spaced anyhow. */
 const ukMobile = fc
-  .tuple(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 9, maxLength: 9 }), fc.boolean(), fc.constantFrom(" ", "", "-", "  "))
+  .tuple(
+    fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 9, maxLength: 9 }),
+    fc.boolean(),
+    fc.constantFrom(" ", "", "-", "  "),
+  )
   .filter(([rest]) => parsePhoneNumberFromString(`+447${rest.join("")}`)?.isValid() === true)
   .map(([rest, international, gap]) => ({
     e164: `+447${rest.join("")}`,
     typed: `${international ? "+44 7" : "07"}${rest.slice(0, 3).join("")}${gap}${rest.slice(3, 6).join("")}${gap}${rest.slice(6).join("")}`,
   }));
 
-const dates = fc.date({ min: new Date("1900-01-01T00:00:00Z"), max: new Date(), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10));
+const dates = fc
+  .date({ min: new Date("1900-01-01T00:00:00Z"), max: new Date(), noInvalidDate: true })
+  .map((d) => d.toISOString().slice(0, 10));
 
 describe("phone numbers", () => {
   it("never throw, whatever is typed and whatever the country, and answer E.164 or null", () => {
@@ -72,12 +78,17 @@ describe("dates (YYYY-MM-DD in the API and forms)", () => {
 
   it("refuse a date that does not exist, and one in the future", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1900, max: 2100 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), (y, m, d) => {
-        const text = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-        const real = new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
-        const past = new Date(`${text}T00:00:00Z`) <= new Date();
-        expect(isoDate.safeParse(text).success).toBe(real && past);
-      }),
+      fc.property(
+        fc.integer({ min: 1900, max: 2100 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 31 }),
+        (y, m, d) => {
+          const text = `${y}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+          const real = new Date(Date.UTC(y, m - 1, d)).getUTCDate() === d;
+          const past = new Date(`${text}T00:00:00Z`) <= new Date();
+          expect(isoDate.safeParse(text).success).toBe(real && past);
+        },
+      ),
     );
   });
 });

@@ -67,8 +67,27 @@ const WRONG_TYPES: Record<string, unknown> = {
 };
 
 // The fields the API reads (API.md), so that hostile values reach the schemas rather than stop at "missing".
-const BODY_FIELDS = ["customer", "purpose", "channel", "action", "method", "notice", "occurredAt", "contactPoint", "evidence", "name",
-  "email", "phone", "address", "dateOfBirth", "language", "checks", "at", "type", "receivedAt"];
+const BODY_FIELDS = [
+  "customer",
+  "purpose",
+  "channel",
+  "action",
+  "method",
+  "notice",
+  "occurredAt",
+  "contactPoint",
+  "evidence",
+  "name",
+  "email",
+  "phone",
+  "address",
+  "dateOfBirth",
+  "language",
+  "checks",
+  "at",
+  "type",
+  "receivedAt",
+];
 const QUERY_FIELDS = ["customer", "purpose", "channel", "at"];
 const ACME_KEY = "demo-acme-api-key";
 /** Hundreds of requests a test: on PostgreSQL on a busy machine, longer than the default 30 s. */
@@ -97,8 +116,16 @@ describe("the bad-input sweep", () => {
     signedIn.staff = await signedInStaff(t.db, "admin@demo.test");
     const ann = await customerByRef(t.db, "acme", "ACME-0001");
     const call = await freshCall(t.db, signedIn.staff, ann);
-    const [event] = await t.db.select({ id: consentEvents.id }).from(consentEvents).where(eq(consentEvents.tenantId, ann.tenantId)).limit(1);
-    const [request] = await t.db.select({ id: privacyRequests.id }).from(privacyRequests).where(eq(privacyRequests.tenantId, ann.tenantId)).limit(1);
+    const [event] = await t.db
+      .select({ id: consentEvents.id })
+      .from(consentEvents)
+      .where(eq(consentEvents.tenantId, ann.tenantId))
+      .limit(1);
+    const [request] = await t.db
+      .select({ id: privacyRequests.id })
+      .from(privacyRequests)
+      .where(eq(privacyRequests.tenantId, ann.tenantId))
+      .limit(1);
     realIds = {
       ref: ann.ref,
       eventId: event!.id,
@@ -126,43 +153,71 @@ describe("the bad-input sweep", () => {
     expect(actions.length).toBeGreaterThan(40);
   });
 
-  it("answers every hostile request to every API route with a 4xx problem+json, never a 5xx", async () => {
-    const answers: Answer[] = [];
-    const headers = { authorization: `Bearer ${ACME_KEY}`, "content-type": "application/json" };
-    let key = 0;
-    const send = async (route: ApiRoute, method: keyof ApiRoute["methods"], label: string, values: Record<string, string>, init: Parameters<typeof callRoute>[3]) => {
-      const response = await callRoute(route, method, values, { ...init, headers: { ...headers, "idempotency-key": `sweep-${key++}`, ...init?.headers } });
-      answers.push({ door: `${method} ${route.path}`, case: label, status: response.status, type: response.headers.get("content-type") });
-      await response.arrayBuffer();
-    };
-    for (const route of routes) {
-      for (const method of Object.keys(route.methods) as (keyof ApiRoute["methods"])[]) {
-        const takesBody = method !== "GET" && method !== "HEAD";
-        for (const [label, text] of Object.entries(TEXT)) {
-          const hostile = Object.fromEntries(route.params.map((p) => [p.name, text]));
-          const body = takesBody ? JSON.stringify(bodyOf(text)) : undefined;
-          await send(route, method, `${label} in the path`, hostile, { query: queryOf(text), body });
-          await send(route, method, `${label} in the query and body`, realIds, { query: queryOf(text), body });
+  it(
+    "answers every hostile request to every API route with a 4xx problem+json, never a 5xx",
+    async () => {
+      const answers: Answer[] = [];
+      const headers = { authorization: `Bearer ${ACME_KEY}`, "content-type": "application/json" };
+      let key = 0;
+      const send = async (
+        route: ApiRoute,
+        method: keyof ApiRoute["methods"],
+        label: string,
+        values: Record<string, string>,
+        init: Parameters<typeof callRoute>[3],
+      ) => {
+        const response = await callRoute(route, method, values, {
+          ...init,
+          headers: { ...headers, "idempotency-key": `sweep-${key++}`, ...init?.headers },
+        });
+        answers.push({
+          door: `${method} ${route.path}`,
+          case: label,
+          status: response.status,
+          type: response.headers.get("content-type"),
+        });
+        await response.arrayBuffer();
+      };
+      for (const route of routes) {
+        for (const method of Object.keys(route.methods) as (keyof ApiRoute["methods"])[]) {
+          const takesBody = method !== "GET" && method !== "HEAD";
+          for (const [label, text] of Object.entries(TEXT)) {
+            const hostile = Object.fromEntries(route.params.map((p) => [p.name, text]));
+            const body = takesBody ? JSON.stringify(bodyOf(text)) : undefined;
+            await send(route, method, `${label} in the path`, hostile, { query: queryOf(text), body });
+            await send(route, method, `${label} in the query and body`, realIds, { query: queryOf(text), body });
+          }
+          if (!takesBody) continue;
+          for (const [label, value] of Object.entries(WRONG_TYPES)) {
+            await send(route, method, `${label} for every field`, realIds, { body: JSON.stringify(bodyOf(value)) });
+            await send(route, method, `${label} as the body`, realIds, { body: JSON.stringify(value) });
+          }
+          await send(route, method, "nesting deeper than a parser's stack", realIds, {
+            body: `${"[".repeat(200_000)}${"]".repeat(200_000)}`,
+          });
+          await send(route, method, "invalid JSON", realIds, { body: '{"customer": "ACME-0001",' });
+          await send(route, method, "wrong content type", realIds, {
+            body: "customer=ACME-0001",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+          });
+          await send(route, method, "8 MB body", realIds, {
+            body: JSON.stringify({ name: "x".repeat(8 * 1024 * 1024) }),
+          });
+          await send(route, method, "overlong Idempotency-Key", realIds, {
+            body: "{}",
+            headers: { "idempotency-key": "k".repeat(300) },
+          });
         }
-        if (!takesBody) continue;
-        for (const [label, value] of Object.entries(WRONG_TYPES)) {
-          await send(route, method, `${label} for every field`, realIds, { body: JSON.stringify(bodyOf(value)) });
-          await send(route, method, `${label} as the body`, realIds, { body: JSON.stringify(value) });
-        }
-        await send(route, method, "nesting deeper than a parser's stack", realIds, { body: `${"[".repeat(200_000)}${"]".repeat(200_000)}` });
-        await send(route, method, "invalid JSON", realIds, { body: '{"customer": "ACME-0001",' });
-        await send(route, method, "wrong content type", realIds, { body: "customer=ACME-0001", headers: { "content-type": "application/x-www-form-urlencoded" } });
-        await send(route, method, "8 MB body", realIds, { body: JSON.stringify({ name: "x".repeat(8 * 1024 * 1024) }) });
-        await send(route, method, "overlong Idempotency-Key", realIds, { body: "{}", headers: { "idempotency-key": "k".repeat(300) } });
       }
-    }
-    const serverErrors = answers.filter((a) => a.status >= 500);
-    const notProblems = answers.filter((a) => a.status >= 400 && a.type !== "application/problem+json");
-    expect(answers.length).toBeGreaterThan(routes.length * 30);
-    expect(serverErrors).toEqual([]);
-    expect(notProblems).toEqual([]);
-    expect(errorLog).not.toHaveBeenCalled();
-  }, SWEEP_TIMEOUT_MS);
+      const serverErrors = answers.filter((a) => a.status >= 500);
+      const notProblems = answers.filter((a) => a.status >= 400 && a.type !== "application/problem+json");
+      expect(answers.length).toBeGreaterThan(routes.length * 30);
+      expect(serverErrors).toEqual([]);
+      expect(notProblems).toEqual([]);
+      expect(errorLog).not.toHaveBeenCalled();
+    },
+    SWEEP_TIMEOUT_MS,
+  );
 
   it("refuses NUL in a path, query or body value with a 400 naming the field", async () => {
     const customer = routes.find((r) => r.path === "/api/v1/customers/[ref]")!;
@@ -170,8 +225,22 @@ describe("the bad-input sweep", () => {
     const headers = { authorization: `Bearer ${ACME_KEY}`, "content-type": "application/json" };
     const cases = [
       { response: await callRoute(customer, "GET", { ref: "\0" }, { headers }), path: "ref" },
-      { response: await callRoute(check, "GET", {}, { headers, query: "?customer=ACME-0001&purpose=marketing&channel=em%00ail" }), path: "channel" },
-      { response: await callRoute(customer, "PUT", realIds, { headers, body: JSON.stringify({ name: "Ann", address: { line1: "1\0" } }) }), path: "address.line1" },
+      {
+        response: await callRoute(
+          check,
+          "GET",
+          {},
+          { headers, query: "?customer=ACME-0001&purpose=marketing&channel=em%00ail" },
+        ),
+        path: "channel",
+      },
+      {
+        response: await callRoute(customer, "PUT", realIds, {
+          headers,
+          body: JSON.stringify({ name: "Ann", address: { line1: "1\0" } }),
+        }),
+        path: "address.line1",
+      },
     ];
     for (const { response, path } of cases) {
       expect(response.status).toBe(400);
@@ -183,58 +252,104 @@ describe("the bad-input sweep", () => {
   it("answers an unknown path under /api/v1 with a 404 problem+json, whatever the method", async () => {
     const unknown = routes.find((r) => r.path === "/api/v1/[...path]")!;
     for (const method of ["GET", "POST", "PUT", "PATCH", "DELETE"] as const) {
-      const response = await callRoute(unknown, method, { path: "customers/ACME-0001/nothing" }, { body: method === "GET" ? undefined : "{}" });
+      const response = await callRoute(
+        unknown,
+        method,
+        { path: "customers/ACME-0001/nothing" },
+        { body: method === "GET" ? undefined : "{}" },
+      );
       expect(response.status, method).toBe(404);
       expect(response.headers.get("content-type")).toBe("application/problem+json");
       expect(await response.json()).toMatchObject({ status: 404, title: "Not found" });
     }
   });
 
-  it("answers every hostile form to every server action with a result, never a throw or a logged error", async () => {
-    const fieldNames = new Set<string>();
-    // Required fields are the ones an empty form is told about; the rest come from every form in the UI.
-    for (const { action } of actions) {
-      const answer = (await action(null, new FormData()).catch(() => null)) as { fieldErrors?: Record<string, string> } | null;
-      for (const name of Object.keys(answer?.fieldErrors ?? {})) fieldNames.add(name.split(".")[0]!);
-    }
-    for (const name of ["q", "note", "reason", "text", "email", "password", "token", "next", "name", "phone", "answer", "code", "cardNumber", "iban"]) {
-      fieldNames.add(name);
-    }
-    const failures: { door: string; case: string; problem: string }[] = [];
-    const attempt = async ({ id, action }: ServerAction, label: string, input: FormData | Record<string, unknown>) => {
-      errorLog.mockClear();
-      try {
-        const answer = (await action(null, input)) as { ok?: unknown } | null | undefined;
-        // Sign-in answers { error } and sign-out nothing; every staff action answers { ok }.
-        if (answer && "ok" in answer && typeof answer.ok !== "boolean") failures.push({ door: id, case: label, problem: "no ok" });
-      } catch (error) {
-        const digest = (error as { digest?: unknown } | null)?.digest;
-        if (!(typeof digest === "string" && digest.startsWith("NEXT_REDIRECT"))) failures.push({ door: id, case: label, problem: String(error) });
+  it(
+    "answers every hostile form to every server action with a result, never a throw or a logged error",
+    async () => {
+      const fieldNames = new Set<string>();
+      // Required fields are the ones an empty form is told about; the rest come from every form in the UI.
+      for (const { action } of actions) {
+        const answer = (await action(null, new FormData()).catch(() => null)) as {
+          fieldErrors?: Record<string, string>;
+        } | null;
+        for (const name of Object.keys(answer?.fieldErrors ?? {})) fieldNames.add(name.split(".")[0]!);
       }
-      if (errorLog.mock.calls.length > 0) failures.push({ door: id, case: label, problem: String(errorLog.mock.calls[0]) });
-    };
-    const form = (value: (name: string) => string | string[]) => {
-      const data = new FormData();
-      for (const name of fieldNames) {
-        const v = value(name);
-        for (const item of Array.isArray(v) ? v : [v]) {
-          data.append(name, item);
-          data.append(`${name}[]`, item);
+      for (const name of [
+        "q",
+        "note",
+        "reason",
+        "text",
+        "email",
+        "password",
+        "token",
+        "next",
+        "name",
+        "phone",
+        "answer",
+        "code",
+        "cardNumber",
+        "iban",
+      ]) {
+        fieldNames.add(name);
+      }
+      const failures: { door: string; case: string; problem: string }[] = [];
+      const attempt = async (
+        { id, action }: ServerAction,
+        label: string,
+        input: FormData | Record<string, unknown>,
+      ) => {
+        errorLog.mockClear();
+        try {
+          const answer = (await action(null, input)) as { ok?: unknown } | null | undefined;
+          // Sign-in answers { error } and sign-out nothing; every staff action answers { ok }.
+          if (answer && "ok" in answer && typeof answer.ok !== "boolean")
+            failures.push({ door: id, case: label, problem: "no ok" });
+        } catch (error) {
+          const digest = (error as { digest?: unknown } | null)?.digest;
+          if (!(typeof digest === "string" && digest.startsWith("NEXT_REDIRECT")))
+            failures.push({ door: id, case: label, problem: String(error) });
+        }
+        if (errorLog.mock.calls.length > 0)
+          failures.push({ door: id, case: label, problem: String(errorLog.mock.calls[0]) });
+      };
+      const form = (value: (name: string) => string | string[]) => {
+        const data = new FormData();
+        for (const name of fieldNames) {
+          const v = value(name);
+          for (const item of Array.isArray(v) ? v : [v]) {
+            data.append(name, item);
+            data.append(`${name}[]`, item);
+          }
+        }
+        return data;
+      };
+      for (const door of actions) {
+        for (const [label, text] of Object.entries(TEXT)) {
+          if (EVERY_FIELD.has(label))
+            await attempt(
+              door,
+              `${label} in every field`,
+              form(() => text),
+            );
+          await attempt(
+            door,
+            `${label} beside real ids`,
+            form((name) => realIds[name] ?? text),
+          );
+        }
+        await attempt(
+          door,
+          "a field posted twice",
+          form((name) => realIds[name] ?? ["a", "b"]),
+        );
+        for (const [label, value] of Object.entries(WRONG_TYPES)) {
+          const input = Object.fromEntries([...fieldNames].map((name) => [name, realIds[name] ?? value]));
+          await attempt(door, `${label} for every field (a query's plain object)`, input);
         }
       }
-      return data;
-    };
-    for (const door of actions) {
-      for (const [label, text] of Object.entries(TEXT)) {
-        if (EVERY_FIELD.has(label)) await attempt(door, `${label} in every field`, form(() => text));
-        await attempt(door, `${label} beside real ids`, form((name) => realIds[name] ?? text));
-      }
-      await attempt(door, "a field posted twice", form((name) => realIds[name] ?? ["a", "b"]));
-      for (const [label, value] of Object.entries(WRONG_TYPES)) {
-        const input = Object.fromEntries([...fieldNames].map((name) => [name, realIds[name] ?? value]));
-        await attempt(door, `${label} for every field (a query's plain object)`, input);
-      }
-    }
-    expect(failures).toEqual([]);
-  }, SWEEP_TIMEOUT_MS);
+      expect(failures).toEqual([]);
+    },
+    SWEEP_TIMEOUT_MS,
+  );
 });

@@ -10,7 +10,10 @@ import path from "node:path";
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const HTTP_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
-type RouteHandler = (request: Request, context: { params: Promise<Record<string, string | string[]>> }) => Promise<Response> | Response;
+type RouteHandler = (
+  request: Request,
+  context: { params: Promise<Record<string, string | string[]>> },
+) => Promise<Response> | Response;
 
 /** One route file under app/api/v1, as `/api/v1/customers/[ref]`, with its dynamic segments. */
 export type ApiRoute = {
@@ -20,20 +23,30 @@ export type ApiRoute = {
 };
 
 /** One exported server action, as `app/(staff)/admin/actions.ts#createStaffAction`. */
-export type ServerAction = { id: string; action: (previous: unknown, input: FormData | Record<string, unknown>) => Promise<unknown> };
+export type ServerAction = {
+  id: string;
+  action: (previous: unknown, input: FormData | Record<string, unknown>) => Promise<unknown>;
+};
 
 function filesUnder(dir: string): string[] {
   return (readdirSync(path.join(ROOT, dir), { recursive: true }) as string[]).map((file) => path.join(dir, file));
 }
 
 export async function apiRoutes(): Promise<ApiRoute[]> {
-  const files = filesUnder("app/api/v1").filter((file) => path.basename(file) === "route.ts").sort();
+  const files = filesUnder("app/api/v1")
+    .filter((file) => path.basename(file) === "route.ts")
+    .sort();
   return Promise.all(
     files.map(async (file) => {
       const exported = (await import(path.join(ROOT, file))) as Record<string, unknown>;
       const routePath = `/${path.dirname(file).split(path.sep).slice(1).join("/")}`;
-      const params = [...routePath.matchAll(/\[(\.\.\.)?(\w+)\]/g)].map((m) => ({ name: m[2]!, catchAll: Boolean(m[1]) }));
-      const methods = Object.fromEntries(HTTP_METHODS.filter((m) => typeof exported[m] === "function").map((m) => [m, exported[m] as RouteHandler]));
+      const params = [...routePath.matchAll(/\[(\.\.\.)?(\w+)\]/g)].map((m) => ({
+        name: m[2]!,
+        catchAll: Boolean(m[1]),
+      }));
+      const methods = Object.fromEntries(
+        HTTP_METHODS.filter((m) => typeof exported[m] === "function").map((m) => [m, exported[m] as RouteHandler]),
+      );
       return { path: routePath, params, methods };
     }),
   );
@@ -53,7 +66,8 @@ export async function serverActions(): Promise<ServerAction[]> {
       if (typeof value !== "function") continue;
       // A plain form action (`<form action={…}>`) takes the form alone; one read with useActionState
       // takes the previous state first. Both are called here as (previous, input).
-      const action = value.length === 1 ? (_previous: unknown, input: FormData | Record<string, unknown>) => value(input) : value;
+      const action =
+        value.length === 1 ? (_previous: unknown, input: FormData | Record<string, unknown>) => value(input) : value;
       actions.push({ id: `${file}#${name}`, action: action as ServerAction["action"] });
     }
   }
@@ -76,8 +90,15 @@ export function callRoute(
   for (const { name, catchAll } of route.params) {
     const value = values[name] ?? "x";
     params[name] = catchAll ? value.split("/") : value;
-    url = url.replace(catchAll ? `[...${name}]` : `[${name}]`, catchAll ? value.split("/").map(encodeUrlPart).join("/") : encodeUrlPart(value));
+    url = url.replace(
+      catchAll ? `[...${name}]` : `[${name}]`,
+      catchAll ? value.split("/").map(encodeUrlPart).join("/") : encodeUrlPart(value),
+    );
   }
-  const request = new Request(`http://localhost${url}${init.query ?? ""}`, { method, headers: init.headers, body: init.body });
+  const request = new Request(`http://localhost${url}${init.query ?? ""}`, {
+    method,
+    headers: init.headers,
+    body: init.body,
+  });
   return Promise.resolve(handler(request, { params: Promise.resolve(params) }));
 }

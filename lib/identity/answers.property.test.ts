@@ -4,7 +4,11 @@ import { normalise } from "./answers";
 
 /** Properties of how a caller's answers are read, over generated input. */
 
-const dates = fc.date({ min: new Date("1900-01-01T00:00:00Z"), max: new Date("2100-12-31T00:00:00Z"), noInvalidDate: true });
+const dates = fc.date({
+  min: new Date("1900-01-01T00:00:00Z"),
+  max: new Date("2100-12-31T00:00:00Z"),
+  noInvalidDate: true,
+});
 const pad = (n: number) => String(n).padStart(2, "0");
 
 describe("a date of birth as the caller says it", () => {
@@ -31,11 +35,16 @@ describe("a date of birth as the caller says it", () => {
 
   it("refuses a day that does not exist in its month", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1900, max: 2100 }), fc.integer({ min: 1, max: 12 }), fc.integer({ min: 29, max: 99 }), (y, m, d) => {
-        fc.pre(new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d);
-        expect(normalise.dateOfBirth(`${d}/${m}/${y}`)).toBeNull();
-        expect(normalise.dateOfBirth(`${y}-${pad(m)}-${pad(d)}`)).toBeNull();
-      }),
+      fc.property(
+        fc.integer({ min: 1900, max: 2100 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 29, max: 99 }),
+        (y, m, d) => {
+          fc.pre(new Date(Date.UTC(y, m - 1, d)).getUTCDate() !== d);
+          expect(normalise.dateOfBirth(`${d}/${m}/${y}`)).toBeNull();
+          expect(normalise.dateOfBirth(`${y}-${pad(m)}-${pad(d)}`)).toBeNull();
+        },
+      ),
     );
   });
 });
@@ -43,9 +52,16 @@ describe("a date of birth as the caller says it", () => {
 describe("a one-time code as the caller reads it out", () => {
   it("keeps its digits, in order, whatever else is said between them", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.string({ unit: fc.constantFrom(..." -.,abc") })), { maxLength: 8 }), (parts) => {
-        expect(normalise.code(parts.map(([digit, noise]) => `${digit}${noise}`).join(""))).toBe(parts.map(([digit]) => digit).join(""));
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 9 }), fc.string({ unit: fc.constantFrom(..." -.,abc") })), {
+          maxLength: 8,
+        }),
+        (parts) => {
+          expect(normalise.code(parts.map(([digit, noise]) => `${digit}${noise}`).join(""))).toBe(
+            parts.map(([digit]) => digit).join(""),
+          );
+        },
+      ),
     );
   });
 });

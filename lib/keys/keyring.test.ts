@@ -2,7 +2,16 @@ import { createCipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { LinkError, signLink, verifyLink } from "@/lib/consent/links";
 import { authSecret, env } from "@/lib/env";
-import { currentKeyId, keyedHash, keyedHashMatches, keyedHashesUnderEveryKey, seal, sealedKeyId, unseal, UnknownKeyError } from "./keyring";
+import {
+  currentKeyId,
+  keyedHash,
+  keyedHashMatches,
+  keyedHashesUnderEveryKey,
+  seal,
+  sealedKeyId,
+  unseal,
+  UnknownKeyError,
+} from "./keyring";
 import { newKey, rotateToNewKey } from "./testing";
 
 // What the code wrote before the keyring, with every key derived from AUTH_SECRET: written out here
@@ -14,13 +23,18 @@ function legacySeal(text: string): string {
   const ciphertext = Buffer.concat([cipher.update(text, "utf8"), cipher.final()]);
   return "sealed:v1:" + [iv, cipher.getAuthTag(), ciphertext].map((b) => b.toString("base64url")).join(".");
 }
-const legacyHash = (label: string, message: string) => createHmac("sha256", legacyKey(label)).update(message).digest("hex");
+const legacyHash = (label: string, message: string) =>
+  createHmac("sha256", legacyKey(label)).update(message).digest("hex");
 function legacyLink(tenantId: string, id: string, expiresAt: Date): string {
   const header = Buffer.alloc(6);
   header.writeUInt8(1, 0);
   header.writeUInt8(2, 1); // dispute
   header.writeUInt32BE(Math.floor(expiresAt.getTime() / 1000), 2);
-  const payload = Buffer.concat([header, Buffer.from(tenantId.replaceAll("-", ""), "hex"), Buffer.from(id.replaceAll("-", ""), "hex")]);
+  const payload = Buffer.concat([
+    header,
+    Buffer.from(tenantId.replaceAll("-", ""), "hex"),
+    Buffer.from(id.replaceAll("-", ""), "hex"),
+  ]);
   const mac = createHmac("sha256", legacyKey("consent links")).update(payload).digest().subarray(0, 16);
   return Buffer.concat([payload, mac]).toString("base64url");
 }
@@ -94,7 +108,13 @@ describe("the keyring", () => {
     const { key } = rotateToNewKey();
     const fresh = signLink({ purpose: "dispute", tenantId, ids: [eventId], expiresAt: inAMonth });
     expect(fresh.length).toBeLessThanOrEqual(80); // still fits an SMS
-    for (const token of [old, legacy, fresh]) expect(verifyLink(token, "dispute")).toEqual({ purpose: "dispute", tenantId, ids: [eventId], expiresAt: inAMonth });
+    for (const token of [old, legacy, fresh])
+      expect(verifyLink(token, "dispute")).toEqual({
+        purpose: "dispute",
+        tenantId,
+        ids: [eventId],
+        expiresAt: inAMonth,
+      });
 
     env.ATTEST_KEYS = [key, { id: "legacy", secret: "x".repeat(40) }];
     for (const token of [old, legacy]) {

@@ -1,4 +1,12 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import { LEGACY_KEY_ID, attestKeys, authSecret, type AttestKey } from "@/lib/env";
 
 /**
@@ -38,7 +46,8 @@ let cached: Ring | undefined;
 
 function ring(): Ring {
   const keys = attestKeys();
-  if (cached?.keys !== keys) cached = { keys, current: keys[0]!.id, secrets: new Map(keys.map((k) => [k.id, k.secret])), subkeys: new Map() };
+  if (cached?.keys !== keys)
+    cached = { keys, current: keys[0]!.id, secrets: new Map(keys.map((k) => [k.id, k.secret])), subkeys: new Map() };
   return cached;
 }
 
@@ -73,7 +82,8 @@ const V2 = "sealed:v2:";
 export const isSealed = (value: string) => value.startsWith(V2) || value.startsWith(V1);
 
 /** The key a sealed value was made with. */
-export const sealedKeyId = (value: string): string => (value.startsWith(V2) ? value.slice(V2.length, value.indexOf(":", V2.length)) : LEGACY_KEY_ID);
+export const sealedKeyId = (value: string): string =>
+  value.startsWith(V2) ? value.slice(V2.length, value.indexOf(":", V2.length)) : LEGACY_KEY_ID;
 
 export function seal(text: string): string {
   const keyId = currentKeyId();
@@ -133,7 +143,10 @@ const keyByteOf = (keyId: string) => createHash("sha256").update(keyId).digest()
 /** The current key's byte and a signer with it; the byte belongs inside what is signed. */
 export function currentSigner(purpose: KeyPurpose): { keyByte: number; sign(data: Buffer, bytes: number): Buffer } {
   const key = subkey(purpose, currentKeyId());
-  return { keyByte: keyByteOf(currentKeyId()), sign: (data, bytes) => createHmac("sha256", key).update(data).digest().subarray(0, bytes) };
+  return {
+    keyByte: keyByteOf(currentKeyId()),
+    sign: (data, bytes) => createHmac("sha256", key).update(data).digest().subarray(0, bytes),
+  };
 }
 
 /**
@@ -142,8 +155,14 @@ export function currentSigner(purpose: KeyPurpose): { keyByte: number; sign(data
  */
 export function signatureValid(purpose: KeyPurpose, keyByte: number | null, data: Buffer, signature: Buffer): boolean {
   if (signature.length < 16 || signature.length > 32) return false;
-  const candidates = keyByte === null ? [LEGACY_KEY_ID] : readableKeyIds().filter((id) => id !== LEGACY_KEY_ID && keyByteOf(id) === keyByte);
+  const candidates =
+    keyByte === null
+      ? [LEGACY_KEY_ID]
+      : readableKeyIds().filter((id) => id !== LEGACY_KEY_ID && keyByteOf(id) === keyByte);
   return candidates.some((keyId) =>
-    timingSafeEqual(createHmac("sha256", subkey(purpose, keyId)).update(data).digest().subarray(0, signature.length), signature),
+    timingSafeEqual(
+      createHmac("sha256", subkey(purpose, keyId)).update(data).digest().subarray(0, signature.length),
+      signature,
+    ),
   );
 }

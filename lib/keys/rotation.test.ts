@@ -4,7 +4,15 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { consentState, customers, devMailbox, notices, outboxMessages, suppressionEntries, webhookEndpoints } from "@/db/schema";
+import {
+  consentState,
+  customers,
+  devMailbox,
+  notices,
+  outboxMessages,
+  suppressionEntries,
+  webhookEndpoints,
+} from "@/db/schema";
 import { tenantIdByKey } from "@/db/seed";
 import { signedInStaff, testDatabase, type TestDatabase } from "@/db/testing/test-database";
 import { systemActor, type ApiKeyActor, type StaffActor } from "@/lib/actor";
@@ -53,7 +61,14 @@ describe("rotating the keys (a new current key, the old one read-only)", () => {
     acme = await tenantIdByKey(t.db, "acme");
     agent = await signedInStaff(t.db, "agent@demo.test");
     admin = await signedInStaff(t.db, "admin@demo.test");
-    webForm = { type: "api_key", id: "00000000-0000-4000-8000-000000000003", name: "web form", tenantId: acme, scopes: ["consent:write"], ip: null };
+    webForm = {
+      type: "api_key",
+      id: "00000000-0000-4000-8000-000000000003",
+      name: "web form",
+      tenantId: acme,
+      scopes: ["consent:write"],
+      ip: null,
+    };
     hooks = await receiver();
   });
   afterEach(() => void (env.ATTEST_KEYS = configured));
@@ -62,15 +77,41 @@ describe("rotating the keys (a new current key, the old one read-only)", () => {
     await t?.close();
   });
 
-  const transports = () => transportsFromEnv(t.db, { SMTP_URL: undefined, SMTP_FROM: "Attest <no-reply@attest.test>", SMS_HTTP_URL: undefined, SMS_HTTP_TOKEN: undefined, deployed: false });
+  const transports = () =>
+    transportsFromEnv(t.db, {
+      SMTP_URL: undefined,
+      SMTP_FROM: "Attest <no-reply@attest.test>",
+      SMS_HTTP_URL: undefined,
+      SMS_HTTP_TOKEN: undefined,
+      deployed: false,
+    });
   const check = (customer: string) => checkConsent(t.db, acme, { customer, purpose: "marketing", channel: "email" });
   const grant = async (customer: string) => {
-    const [web] = await t.db.select().from(notices).where(and(eq(notices.tenantId, acme), eq(notices.kind, "web"), sql`'marketing' = any(${notices.purposeKeys})`));
-    await recordExternalConsent(t.db, webForm, acme, { customer, purpose: "marketing", channel: "email", action: "grant", method: "web", notice: web!.id });
+    const [web] = await t.db
+      .select()
+      .from(notices)
+      .where(and(eq(notices.tenantId, acme), eq(notices.kind, "web"), sql`'marketing' = any(${notices.purposeKeys})`));
+    await recordExternalConsent(t.db, webForm, acme, {
+      customer,
+      purpose: "marketing",
+      channel: "email",
+      action: "grant",
+      method: "web",
+      notice: web!.id,
+    });
   };
   const stateHash = async (ref: string) => {
     const customer = await customerByRef(t.db, "acme", ref);
-    const [row] = await t.db.select().from(consentState).where(and(eq(consentState.tenantId, acme), eq(consentState.customerId, customer.id), eq(consentState.channel, "email")));
+    const [row] = await t.db
+      .select()
+      .from(consentState)
+      .where(
+        and(
+          eq(consentState.tenantId, acme),
+          eq(consentState.customerId, customer.id),
+          eq(consentState.channel, "email"),
+        ),
+      );
     return row!.contactPointHash!;
   };
 
@@ -78,13 +119,31 @@ describe("rotating the keys (a new current key, the old one read-only)", () => {
     // Written with the one key the ring had: the demo's consent history, and what follows.
     const oldKey = currentKeyId();
     expect((await stateHash("ACME-0002")).startsWith(`${oldKey}:`)).toBe(true);
-    const endpoint = await registerWebhookEndpoint(t.db, admin, { tenantId: acme, url: hooks.url, description: "CRM", eventTypes: ["customer.updated"] });
-    await suppressContactPoints(t.db, acme, { emails: ["Gone@Example.com"], phones: [] }, { reason: "erasure", requestId: null });
+    const endpoint = await registerWebhookEndpoint(t.db, admin, {
+      tenantId: acme,
+      url: hooks.url,
+      description: "CRM",
+      eventTypes: ["customer.updated"],
+    });
+    await suppressContactPoints(
+      t.db,
+      acme,
+      { emails: ["Gone@Example.com"], phones: [] },
+      { reason: "erasure", requestId: null },
+    );
     const [event] = await t.db.select().from(consentState).where(eq(consentState.tenantId, acme)).limit(1);
-    const link = signLink({ purpose: "dispute", tenantId: acme, ids: [event!.eventId], expiresAt: new Date(Date.now() + DISPUTE_LINK_TTL_MS) });
+    const link = signLink({
+      purpose: "dispute",
+      tenantId: acme,
+      ids: [event!.eventId],
+      expiresAt: new Date(Date.now() + DISPUTE_LINK_TTL_MS),
+    });
     const call = await freshCall(t.db, agent, await customerByRef(t.db, "acme", "ACME-0001"));
     await sendVerificationCode(t.db, agent, { interactionId: call.id, channel: "sms" });
-    const [codeMessage] = await t.db.select().from(outboxMessages).where(and(eq(outboxMessages.interactionId, call.id), eq(outboxMessages.template, "verification_code")));
+    const [codeMessage] = await t.db
+      .select()
+      .from(outboxMessages)
+      .where(and(eq(outboxMessages.interactionId, call.id), eq(outboxMessages.template, "verification_code")));
     expect(sealedKeyId(codeMessage!.body!)).toBe(oldKey);
 
     const { key: newKey } = rotateToNewKey();
@@ -95,16 +154,35 @@ describe("rotating the keys (a new current key, the old one read-only)", () => {
     await grant("ACME-0004");
     expect((await stateHash("ACME-0004")).startsWith(`${newKey.id}:`)).toBe(true);
     expect((await check("ACME-0004")).reason).toBe("granted");
-    await t.db.update(customers).set({ email: "someone.else@example.com" }).where(and(eq(customers.tenantId, acme), eq(customers.ref, "ACME-0002")));
-    await t.db.update(customers).set({ email: "another@example.com" }).where(and(eq(customers.tenantId, acme), eq(customers.ref, "ACME-0004")));
-    const batch = await checkConsents(t.db, acme, { checks: ["ACME-0002", "ACME-0004", "ACME-0003"].map((customer) => ({ customer, purpose: "marketing", channel: "email" })) });
+    await t.db
+      .update(customers)
+      .set({ email: "someone.else@example.com" })
+      .where(and(eq(customers.tenantId, acme), eq(customers.ref, "ACME-0002")));
+    await t.db
+      .update(customers)
+      .set({ email: "another@example.com" })
+      .where(and(eq(customers.tenantId, acme), eq(customers.ref, "ACME-0004")));
+    const batch = await checkConsents(t.db, acme, {
+      checks: ["ACME-0002", "ACME-0004", "ACME-0003"].map((customer) => ({
+        customer,
+        purpose: "marketing",
+        channel: "email",
+      })),
+    });
     expect(batch.map((c) => c.reason)).toEqual(["contact_point_changed", "contact_point_changed", "granted"]);
     expect((await check("ACME-0002")).reason).toBe("contact_point_changed");
 
     // Suppression: found under the old key, and not listed twice.
     expect(await isSuppressed(t.db, acme, { email: "gone@example.com " })).toBe(true);
     expect(await isSuppressed(t.db, acme, { email: "kept@example.com" })).toBe(false);
-    expect(await suppressContactPoints(t.db, acme, { emails: ["gone@example.com"], phones: [] }, { reason: "again", requestId: null })).toBe(1);
+    expect(
+      await suppressContactPoints(
+        t.db,
+        acme,
+        { emails: ["gone@example.com"], phones: [] },
+        { reason: "again", requestId: null },
+      ),
+    ).toBe(1);
     expect(await t.db.select().from(suppressionEntries).where(eq(suppressionEntries.tenantId, acme))).toHaveLength(1);
 
     // The link signed before still opens; the code sealed and hashed with the old key still checks.
@@ -131,7 +209,9 @@ describe("rotating the keys (a new current key, the old one read-only)", () => {
     const [row] = await t.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpoint.id));
     expect(sealedKeyId(row!.secretSealed)).toBe(newKey.id);
     const needed = report.stillNeeded.filter((u) => u.keyId === oldKey).map((u) => u.what);
-    expect(needed).toEqual(expect.arrayContaining([expect.stringMatching(/^consent ledger/), expect.stringMatching(/^suppression list/)]));
+    expect(needed).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^consent ledger/), expect.stringMatching(/^suppression list/)]),
+    );
     expect(needed.some((what) => what.startsWith("sealed"))).toBe(false);
     // Safe to run again: nothing left to re-seal.
     expect((await rotateKeys(t.db, systemActor("test"))).resealed).toBe(0);
@@ -141,12 +221,19 @@ describe("rotating the keys (a new current key, the old one read-only)", () => {
     expect(unseal(row!.secretSealed)).toBe(endpoint.secret);
     expect(() => unseal(codeMessage!.body!)).toThrow(`made with the key '${oldKey}', which is not in ATTEST_KEYS`);
     await expect(check("ACME-0003")).rejects.toThrow(UnknownKeyError);
-    expect((await olderKeyUses(t.db)).some((u) => u.keyId === oldKey && u.what.startsWith("consent ledger"))).toBe(true);
+    expect((await olderKeyUses(t.db)).some((u) => u.keyId === oldKey && u.what.startsWith("consent ledger"))).toBe(
+      true,
+    );
   });
 
   it("leaves a value sealed with a key no longer in the ring as it was, and reports it", async () => {
     const { key: lost, restore } = rotateToNewKey();
-    const endpoint = await registerWebhookEndpoint(t.db, admin, { tenantId: acme, url: hooks.url, description: "ERP", eventTypes: ["customer.updated"] });
+    const endpoint = await registerWebhookEndpoint(t.db, admin, {
+      tenantId: acme,
+      url: hooks.url,
+      description: "ERP",
+      eventTypes: ["customer.updated"],
+    });
     restore(); // the key is gone from ATTEST_KEYS before keys:rotate could move its values
     const report = await rotateKeys(t.db, systemActor("test"));
     expect(report.unreadable).toContainEqual({ keyId: lost.id, what: "webhook signing secrets", count: 1 });

@@ -23,11 +23,26 @@ import { UnknownKeyError, currentKeyId, seal, sealedKeyId, unseal } from "./keyr
 type SealedColumn = { what: string; table: PgTable; key: PgColumn[]; column: PgColumn };
 
 const SEALED_COLUMNS: SealedColumn[] = [
-  { what: "outbox message recipients", table: outboxMessages, key: [outboxMessages.tenantId, outboxMessages.id], column: outboxMessages.recipient },
-  { what: "outbox message bodies", table: outboxMessages, key: [outboxMessages.tenantId, outboxMessages.id], column: outboxMessages.body },
+  {
+    what: "outbox message recipients",
+    table: outboxMessages,
+    key: [outboxMessages.tenantId, outboxMessages.id],
+    column: outboxMessages.recipient,
+  },
+  {
+    what: "outbox message bodies",
+    table: outboxMessages,
+    key: [outboxMessages.tenantId, outboxMessages.id],
+    column: outboxMessages.body,
+  },
   { what: "dev mailbox recipients", table: devMailbox, key: [devMailbox.id], column: devMailbox.recipient },
   { what: "dev mailbox bodies", table: devMailbox, key: [devMailbox.id], column: devMailbox.body },
-  { what: "webhook signing secrets", table: webhookEndpoints, key: [webhookEndpoints.tenantId, webhookEndpoints.id], column: webhookEndpoints.secretSealed },
+  {
+    what: "webhook signing secrets",
+    table: webhookEndpoints,
+    key: [webhookEndpoints.tenantId, webhookEndpoints.id],
+    column: webhookEndpoints.secretSealed,
+  },
   { what: "staff TOTP secrets", table: staffUsers, key: [staffUsers.id], column: staffUsers.totpSecretSealed },
 ];
 
@@ -38,11 +53,31 @@ const SEALED_COLUMNS: SealedColumn[] = [
 type HashedColumn = { what: string; table: PgTable; column: PgColumn; where?: SQL };
 
 const HASHED_COLUMNS: HashedColumn[] = [
-  { what: "consent ledger contact points (append-only and chained: never rewritten)", table: consentEvents, column: consentEvents.contactPointHash },
-  { what: "consent state contact points (copied from the ledger)", table: consentState, column: consentState.contactPointHash },
-  { what: "suppression list entries (the value is gone)", table: suppressionEntries, column: suppressionEntries.valueHash },
-  { what: "payment method fingerprints (the number is never kept)", table: paymentMethods, column: paymentMethods.fingerprint },
-  { what: "payment vault fingerprints (the number is never kept)", table: vaultTokens, column: vaultTokens.fingerprint },
+  {
+    what: "consent ledger contact points (append-only and chained: never rewritten)",
+    table: consentEvents,
+    column: consentEvents.contactPointHash,
+  },
+  {
+    what: "consent state contact points (copied from the ledger)",
+    table: consentState,
+    column: consentState.contactPointHash,
+  },
+  {
+    what: "suppression list entries (the value is gone)",
+    table: suppressionEntries,
+    column: suppressionEntries.valueHash,
+  },
+  {
+    what: "payment method fingerprints (the number is never kept)",
+    table: paymentMethods,
+    column: paymentMethods.fingerprint,
+  },
+  {
+    what: "payment vault fingerprints (the number is never kept)",
+    table: vaultTokens,
+    column: vaultTokens.fingerprint,
+  },
   {
     what: "one-time codes still valid (they lapse within minutes)",
     table: verificationFactors,
@@ -78,17 +113,31 @@ const startsWith = (column: PgColumn, prefix: string) => sql`starts_with(${colum
  * interrupted run keeps what it did and a second run finds only what is left. A value changed
  * meanwhile (a message delivered and cleared) is left to its writer.
  */
-async function resealColumn(db: Db, actor: Actor, spec: SealedColumn, batchSize: number, progress: (line: string) => void) {
+async function resealColumn(
+  db: Db,
+  actor: Actor,
+  spec: SealedColumn,
+  batchSize: number,
+  progress: (line: string) => void,
+) {
   const current = `sealed:v2:${currentKeyId()}:`;
   const keyList = sql.join(spec.key, sql`, `);
   let after: string[] | null = null;
   let resealed = 0;
   const unreadable = new Map<string, number>();
   for (;;) {
-    const from: SQL = after ? sql`and (${keyList}) > (${sql.join(after.map((v) => sql`${v}::uuid`), sql`, `)})` : sql``;
+    const from: SQL = after
+      ? sql`and (${keyList}) > (${sql.join(
+          after.map((v) => sql`${v}::uuid`),
+          sql`, `,
+        )})`
+      : sql``;
     const rows = await queryRows<Record<string, string>>(
       db,
-      sql`select ${sql.join(spec.key.map((k, i) => sql`${k}::text as ${sql.identifier(`k${i}`)}`), sql`, `)}, ${spec.column} as value
+      sql`select ${sql.join(
+        spec.key.map((k, i) => sql`${k}::text as ${sql.identifier(`k${i}`)}`),
+        sql`, `,
+      )}, ${spec.column} as value
         from ${spec.table}
         where ${startsWith(spec.column, SEALED_PREFIX)} and not ${startsWith(spec.column, current)} ${from}
         order by ${keyList} limit ${batchSize}`,
@@ -106,7 +155,10 @@ async function resealColumn(db: Db, actor: Actor, spec: SealedColumn, batchSize:
           unreadable.set(keyId, (unreadable.get(keyId) ?? 0) + 1);
           continue;
         }
-        const sameRow = sql.join(spec.key.map((k, i) => sql`${sql.identifier(k.name)} = ${row[`k${i}`]}::uuid`), sql` and `);
+        const sameRow = sql.join(
+          spec.key.map((k, i) => sql`${sql.identifier(k.name)} = ${row[`k${i}`]}::uuid`),
+          sql` and `,
+        );
         const updated = await queryRows(
           tx,
           sql`update ${spec.table} set ${sql.identifier(spec.column.name)} = ${again}
@@ -141,7 +193,11 @@ export async function olderKeyUses(db: Db): Promise<KeyUse[]> {
       db,
       sql`select ${keyOf} as key_id, count(*)::int as count from ${spec.table} where ${startsWith(spec.column, SEALED_PREFIX)} group by 1`,
     );
-    uses.push(...rows.filter((r) => r.key_id !== current).map((r) => ({ keyId: r.key_id, what: `sealed ${spec.what}`, count: Number(r.count) })));
+    uses.push(
+      ...rows
+        .filter((r) => r.key_id !== current)
+        .map((r) => ({ keyId: r.key_id, what: `sealed ${spec.what}`, count: Number(r.count) })),
+    );
   }
   for (const spec of HASHED_COLUMNS) {
     const keyOf = sql`case when strpos(${spec.column}, ':') > 0 then split_part(${spec.column}, ':', 1) else ${LEGACY_KEY_ID} end`;
@@ -150,7 +206,11 @@ export async function olderKeyUses(db: Db): Promise<KeyUse[]> {
       sql`select ${keyOf} as key_id, count(*)::int as count from ${spec.table}
         where ${spec.column} is not null ${spec.where ? sql`and ${spec.where}` : sql``} group by 1`,
     );
-    uses.push(...rows.filter((r) => r.key_id !== current).map((r) => ({ keyId: r.key_id, what: spec.what, count: Number(r.count) })));
+    uses.push(
+      ...rows
+        .filter((r) => r.key_id !== current)
+        .map((r) => ({ keyId: r.key_id, what: spec.what, count: Number(r.count) })),
+    );
   }
   return uses.sort((a, b) => a.keyId.localeCompare(b.keyId));
 }
@@ -159,7 +219,12 @@ export async function olderKeyUses(db: Db): Promise<KeyUse[]> {
  * `npm run keys:rotate`: moves every sealed value onto the current key, then reports what still
  * needs each older key. Safe to run again, and to interrupt.
  */
-export async function rotateKeys(db: Db, actor: Actor, progress: (line: string) => void = () => {}, batchSize = 500): Promise<RotationReport> {
+export async function rotateKeys(
+  db: Db,
+  actor: Actor,
+  progress: (line: string) => void = () => {},
+  batchSize = 500,
+): Promise<RotationReport> {
   let resealed = 0;
   const unreadable: KeyUse[] = [];
   for (const spec of SEALED_COLUMNS) {

@@ -2,7 +2,10 @@ import { randomBytes } from "node:crypto";
 import { attestKeys, env, type AttestKey } from "@/lib/env";
 
 /** A fresh key with an id of its own. */
-export const newKey = (): AttestKey => ({ id: `t${randomBytes(4).toString("hex")}`, secret: randomBytes(32).toString("base64url") });
+export const newKey = (): AttestKey => ({
+  id: `t${randomBytes(4).toString("hex")}`,
+  secret: randomBytes(32).toString("base64url"),
+});
 
 /**
  * Rotates the ring as an operator does: a new key first in ATTEST_KEYS, the keys before it kept

@@ -39,15 +39,23 @@ describe("the dev mailbox", () => {
       const plain = message({ recipient: "+447700900124" });
       await devMailboxTransport(t.db).send(code);
       await devMailboxTransport(t.db).send(plain);
-      const find = async (reader: Parameters<typeof readDevMailbox>[1], id: string) => (await readDevMailbox(t.db, reader)).find((m) => m.messageId === id);
+      const find = async (reader: Parameters<typeof readDevMailbox>[1], id: string) =>
+        (await readDevMailbox(t.db, reader)).find((m) => m.messageId === id);
 
       for (const reader of [await newStaffActor(t.db, "admin", [acme]), systemActor("test")]) {
-        expect(await find(reader, code.messageId)).toMatchObject({ recipient: "+447700900123", body: code.body, sensitive: true });
+        expect(await find(reader, code.messageId)).toMatchObject({
+          recipient: "+447700900123",
+          body: code.body,
+          sensitive: true,
+        });
       }
       for (const email of ["agent@demo.test", "supervisor@demo.test"]) {
         const reader = await sessionActor(t.db, email);
         expect(await find(reader, code.messageId)).toMatchObject({ recipient: null, body: null, sensitive: true });
-        expect(await find(reader, plain.messageId)).toMatchObject({ recipient: "+447700900124", body: "A plain notice." });
+        expect(await find(reader, plain.messageId)).toMatchObject({
+          recipient: "+447700900124",
+          body: "A plain notice.",
+        });
       }
     });
   });

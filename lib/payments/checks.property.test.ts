@@ -1,12 +1,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { IBAN_LENGTHS, checkIban, checkUsAccount, ibanChecksumValid, normaliseIban, routingNumberValid } from "./bank-accounts";
+import {
+  IBAN_LENGTHS,
+  checkIban,
+  checkUsAccount,
+  ibanChecksumValid,
+  normaliseIban,
+  routingNumberValid,
+} from "./bank-accounts";
 import { containsCardNumber } from "./card-numbers";
 import { checkCard, checkCardNumber, checkExpiry, luhnValid } from "./cards";
 
 /** Properties of the card and bank checks over generated input, beside the examples in cards.test.ts. */
 
-const digits = (min: number, max: number) => fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(""));
+const digits = (min: number, max: number) =>
+  fc.array(fc.integer({ min: 0, max: 9 }), { minLength: min, maxLength: max }).map((d) => d.join(""));
 
 /** The digit that makes `body` Luhn-valid. */
 function luhnCheckDigit(body: string): string {
@@ -17,7 +25,9 @@ function luhnCheckDigit(body: string): string {
 /** Card numbers of accepted brands, Luhn-valid, of an allowed length. */
 const validCard = fc
   .constantFrom(["4", 16], ["4", 13], ["51", 16], ["2221", 16], ["34", 15], ["37", 15], ["6011", 16], ["3528", 16])
-  .chain(([prefix, length]) => digits(length - prefix.length - 1, length - prefix.length - 1).map((middle) => prefix + middle))
+  .chain(([prefix, length]) =>
+    digits(length - prefix.length - 1, length - prefix.length - 1).map((middle) => prefix + middle),
+  )
   .map((body) => body + luhnCheckDigit(body));
 
 /** An IBAN with correct check digits for a country we accept, and a BBAN of digits and capitals. */
@@ -25,7 +35,10 @@ const validIban = fc
   .constantFrom(...Object.keys(IBAN_LENGTHS))
   .chain((country) =>
     fc
-      .array(fc.constantFrom(..."0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), { minLength: IBAN_LENGTHS[country]! - 4, maxLength: IBAN_LENGTHS[country]! - 4 })
+      .array(fc.constantFrom(..."0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"), {
+        minLength: IBAN_LENGTHS[country]! - 4,
+        maxLength: IBAN_LENGTHS[country]! - 4,
+      })
       .map((bban) => ({ country, bban: bban.join("") })),
   )
   .map(({ country, bban }) => {
@@ -133,10 +146,21 @@ describe("IBAN and US routing numbers", () => {
 
   it("accept every valid routing number and refuse it with any one digit changed", () => {
     fc.assert(
-      fc.property(validRoutingNumber, fc.nat(), fc.integer({ min: 1, max: 9 }), digits(4, 17), (routing, index, by, account) => {
-        expect(checkUsAccount(routing, account)).toEqual({ ok: true, routingNumber: routing, accountNumber: account, last4: account.slice(-4) });
-        expect(routingNumberValid(withOneDigitChanged(routing, index, by))).toBe(false);
-      }),
+      fc.property(
+        validRoutingNumber,
+        fc.nat(),
+        fc.integer({ min: 1, max: 9 }),
+        digits(4, 17),
+        (routing, index, by, account) => {
+          expect(checkUsAccount(routing, account)).toEqual({
+            ok: true,
+            routingNumber: routing,
+            accountNumber: account,
+            last4: account.slice(-4),
+          });
+          expect(routingNumberValid(withOneDigitChanged(routing, index, by))).toBe(false);
+        },
+      ),
     );
   });
 });

@@ -26,7 +26,9 @@ describe("customer-link limits per client address", () => {
     const refused = await withinCustomerLinkLimits(t.db, "203.0.113.1", page, t0).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(RateLimitedError);
     expect((refused as RateLimitedError).retryAfterSeconds).toBe(20); // one view back every 20 seconds
-    expect(customerLinkRefusal(refused as RateLimitedError)).toMatch(/too many times from your network.*try again in 1 minute\./);
+    expect(customerLinkRefusal(refused as RateLimitedError)).toMatch(
+      /too many times from your network.*try again in 1 minute\./,
+    );
     // Another address is not slowed; this one gets a view back as time passes.
     expect(await withinCustomerLinkLimits(t.db, "203.0.113.2", page, t0)).toBe("the page");
     expect(await withinCustomerLinkLimits(t.db, "203.0.113.1", page, at(20_000))).toBe("the page");
@@ -35,7 +37,9 @@ describe("customer-link limits per client address", () => {
   it("after 10 links that could not be used, refuse even a good one without reading it", async () => {
     const ip = "198.51.100.7";
     for (let i = 0; i < 10; i++) {
-      await expect(withinCustomerLinkLimits(t.db, ip, () => confirmationRequest(t.db, `${forged}${i}`), at(i))).rejects.toBeInstanceOf(LinkError);
+      await expect(
+        withinCustomerLinkLimits(t.db, ip, () => confirmationRequest(t.db, `${forged}${i}`), at(i)),
+      ).rejects.toBeInstanceOf(LinkError);
     }
     const opened = vi.fn(page);
     await expect(withinCustomerLinkLimits(t.db, ip, opened, at(10))).rejects.toBeInstanceOf(RateLimitedError);
@@ -43,7 +47,9 @@ describe("customer-link limits per client address", () => {
     // A failure comes back a minute later; working links never count as failures.
     expect(await withinCustomerLinkLimits(t.db, ip, opened, at(60_010))).toBe("the page");
     for (let i = 0; i < 5; i++) await withinCustomerLinkLimits(t.db, ip, page, at(60_020));
-    await expect(withinCustomerLinkLimits(t.db, ip, () => confirmationRequest(t.db, forged), at(60_030))).rejects.toBeInstanceOf(LinkError);
+    await expect(
+      withinCustomerLinkLimits(t.db, ip, () => confirmationRequest(t.db, forged), at(60_030)),
+    ).rejects.toBeInstanceOf(LinkError);
     await expect(withinCustomerLinkLimits(t.db, ip, page, at(60_040))).rejects.toBeInstanceOf(RateLimitedError);
   });
 
@@ -51,9 +57,14 @@ describe("customer-link limits per client address", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(at(3_600_000));
     const fetch = (token: string) =>
-      downloadFile(new Request(`http://localhost/privacy/download/${token}/file`, { headers: { "x-forwarded-for": "192.0.2.44" } }), {
-        params: Promise.resolve({ token }),
-      });
+      downloadFile(
+        new Request(`http://localhost/privacy/download/${token}/file`, {
+          headers: { "x-forwarded-for": "192.0.2.44" },
+        }),
+        {
+          params: Promise.resolve({ token }),
+        },
+      );
     for (let i = 0; i < 10; i++) {
       const response = await fetch(`${"A".repeat(42)}${i}`);
       expect(response.status).toBe(303); // back to the page, which says the link is unknown

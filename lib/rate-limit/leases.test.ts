@@ -17,7 +17,11 @@ describe("rate-limit tokens leased to a process", () => {
   const limit = { perSecond: 100, burst: 200 };
   /** What the shared bucket holds, as written (not refilled since). */
   const inBucket = async (bucket: string) =>
-    Number((await queryRows<{ tokens: number }>(t.db, sql`select tokens from rate_limit_buckets where bucket = ${bucket}`))[0]?.tokens);
+    Number(
+      (
+        await queryRows<{ tokens: number }>(t.db, sql`select tokens from rate_limit_buckets where bucket = ${bucket}`)
+      )[0]?.tokens,
+    );
 
   it("take a tenth of a second of the rate at once and spend it without going back to the database", async () => {
     expect(await spendLeased(t.db, "chunk", limit, 1, t0)).toEqual({ allowed: true, retryAfterSeconds: 0 });
@@ -46,7 +50,9 @@ describe("rate-limit tokens leased to a process", () => {
     expect((await spendLeased(t.db, "small", small, 1, at(1000))).allowed).toBe(true);
     expect((await spendLeased(t.db, "small", small, 1, at(1000))).allowed).toBe(false);
     // Many requests at once in one process: one goes to the database at a time, the others share its chunk.
-    const burst = await Promise.all(Array.from({ length: 50 }, () => spendLeased(t.db, "crowd", { perSecond: 100, burst: 25 }, 1, t0)));
+    const burst = await Promise.all(
+      Array.from({ length: 50 }, () => spendLeased(t.db, "crowd", { perSecond: 100, burst: 25 }, 1, t0)),
+    );
     expect(burst.filter((d) => d.allowed)).toHaveLength(25);
   });
 
@@ -58,7 +64,9 @@ describe("rate-limit tokens leased to a process", () => {
       url.pathname = `/${row!.name}`;
       for (let i = 0; i < 4; i++) replicas.push(await connect(url.toString()));
       const decisions = await Promise.all(
-        Array.from({ length: 400 }, (_, i) => spendLeased(replicas[i % replicas.length]!.db, "shared", { perSecond: 100, burst: 55 }, 1, t0)),
+        Array.from({ length: 400 }, (_, i) =>
+          spendLeased(replicas[i % replicas.length]!.db, "shared", { perSecond: 100, burst: 55 }, 1, t0),
+        ),
       );
       // Each replica leases chunks of 10; with more requests than tokens every leased token is spent.
       expect(decisions.filter((d) => d.allowed)).toHaveLength(55);

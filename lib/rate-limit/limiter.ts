@@ -12,7 +12,10 @@ import { startPeriodicJob } from "@/lib/jobs/periodic";
  */
 export type RateLimit = { perSecond: number; burst: number };
 
-export type RateDecision = { allowed: boolean; /** Whole seconds until `cost` tokens are there again. */ retryAfterSeconds: number };
+export type RateDecision = {
+  allowed: boolean;
+  /** Whole seconds until `cost` tokens are there again. */ retryAfterSeconds: number;
+};
 
 /** Refused by a rate limit: the API answers 429 with Retry-After, a form says when to try again. */
 export class RateLimitedError extends DomainError {
@@ -38,7 +41,13 @@ function decide(available: number, cost: number, limit: RateLimit): RateDecision
  * Takes `cost` tokens from `bucket` when it has them. A cost above the burst is taken as the burst,
  * so that a large request is slowed rather than refused for ever.
  */
-export async function take(db: Db, bucket: string, limit: RateLimit, cost = 1, now = new Date()): Promise<RateDecision> {
+export async function take(
+  db: Db,
+  bucket: string,
+  limit: RateLimit,
+  cost = 1,
+  now = new Date(),
+): Promise<RateDecision> {
   const need = Math.min(cost, limit.burst);
   return decide((await takeBetween(db, bucket, limit, need, need, now)).available, need, limit);
 }
@@ -108,7 +117,13 @@ async function takeBetween(
 }
 
 /** Whether `cost` tokens are there, without taking them (e.g. before checking a password). */
-export async function peek(db: Db, bucket: string, limit: RateLimit, cost = 1, now = new Date()): Promise<RateDecision> {
+export async function peek(
+  db: Db,
+  bucket: string,
+  limit: RateLimit,
+  cost = 1,
+  now = new Date(),
+): Promise<RateDecision> {
   const [row] = await queryRows<{ tokens: number; refreshed_at: string | Date }>(
     db,
     sql`select tokens, refreshed_at from rate_limit_buckets where bucket = ${bucket}`,
@@ -120,7 +135,13 @@ export async function peek(db: Db, bucket: string, limit: RateLimit, cost = 1, n
 }
 
 /** Takes the tokens or throws RateLimitedError. */
-export async function takeOrRefuse(db: Db, bucket: string, limit: RateLimit, cost = 1, now = new Date()): Promise<void> {
+export async function takeOrRefuse(
+  db: Db,
+  bucket: string,
+  limit: RateLimit,
+  cost = 1,
+  now = new Date(),
+): Promise<void> {
   const decision = await take(db, bucket, limit, cost, now);
   if (!decision.allowed) throw new RateLimitedError(decision.retryAfterSeconds);
 }

@@ -22,7 +22,9 @@ describe("a page's Content-Security-Policy", () => {
   });
 
   it("upgrades insecure requests when served over https", () => {
-    expect(contentSecurityPolicy({ nonce: "n", development: false, https: true })).toContain("upgrade-insecure-requests");
+    expect(contentSecurityPolicy({ nonce: "n", development: false, https: true })).toContain(
+      "upgrade-insecure-requests",
+    );
   });
 
   it("allows nothing for an answer that is not a page", () => {

@@ -35,18 +35,26 @@ describe("staff second factor", () => {
 
   async function newStaff(role: "agent" | "supervisor" | "admin", tenantIds = [acme]) {
     const email = `mfa.${role}.${++serial}@demo.test`;
-    const { id } = await createStaff(t.db, admin, { email, name: `MFA ${role} ${serial}`, role, password: DEMO_PASSWORD, tenantIds });
+    const { id } = await createStaff(t.db, admin, {
+      email,
+      name: `MFA ${role} ${serial}`,
+      role,
+      password: DEMO_PASSWORD,
+      tenantIds,
+    });
     return { id, email };
   }
 
   async function challengeOf(email: string, at: Date, ip = "203.0.113.5") {
     const result = await signIn(t.db, email, DEMO_PASSWORD, ip, at);
-    if (result.outcome !== "second-factor") throw new Error(`expected a second factor for ${email}, got ${result.outcome}`);
+    if (result.outcome !== "second-factor")
+      throw new Error(`expected a second factor for ${email}, got ${result.outcome}`);
     return result;
   }
 
   const challengeIdOf = async (email: string, at: Date, ip?: string) => (await challengeOf(email, at, ip)).challengeId;
-  const pass = (challengeId: string, proof: SecondFactorProof, ip: string | null, at: Date) => passSecondFactor(t.db, challengeId, proof, ip, at);
+  const pass = (challengeId: string, proof: SecondFactorProof, ip: string | null, at: Date) =>
+    passSecondFactor(t.db, challengeId, proof, ip, at);
   const codeAt = (secret: string, at: Date) => ({ kind: "code" as const, code: totpCode(secret, at) });
   const recovery = (code: string) => secondFactorProofSchema.parse({ kind: "recovery", code });
 
@@ -55,14 +63,22 @@ describe("staff second factor", () => {
     const staff = await newStaff("supervisor");
     const challenge = await challengeOf(staff.email, at);
     const offer = await offerEnrolment(staff, at);
-    const done = await pass(challenge.challengeId, { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) }, null, at);
+    const done = await pass(
+      challenge.challengeId,
+      { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) },
+      null,
+      at,
+    );
     if (done.outcome !== "signed-in" || !done.recoveryCodes) throw new Error("enrolment failed");
     return { ...staff, secret: offer.secret, recoveryCodes: done.recoveryCodes };
   }
 
   const row = async (id: string) => (await t.db.select().from(staffUsers).where(eq(staffUsers.id, id)))[0]!;
   const events = (staffId: string, action: string) =>
-    t.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, staffId), eq(auditEvents.action, action)));
+    t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.entityId, staffId), eq(auditEvents.action, action)));
   const sessionCount = async (staffId: string) =>
     Number((await t.db.select({ n: count() }).from(staffSessions).where(eq(staffSessions.staffId, staffId)))[0]!.n);
 
@@ -80,18 +96,32 @@ describe("staff second factor", () => {
     const sessionsBefore = await sessionCount(supervisor.id);
     const challenge = await challengeOf("supervisor@demo.test", at);
     expect(challenge.enrol).toBe(false);
-    expect(await openChallenge(t.db, challenge.challengeId, at)).toEqual({ staffId: supervisor.id, email: "supervisor@demo.test", enrol: false });
+    expect(await openChallenge(t.db, challenge.challengeId, at)).toEqual({
+      staffId: supervisor.id,
+      email: "supervisor@demo.test",
+      enrol: false,
+    });
     expect(await sessionCount(supervisor.id)).toBe(sessionsBefore);
 
     const result = await pass(challenge.challengeId, codeAt(DEMO_TOTP_SECRET, at), "203.0.113.5", at);
     expect(result).toEqual({ outcome: "signed-in", staffId: supervisor.id, sessionId: expect.any(String) });
     if (result.outcome !== "signed-in") return;
-    expect(await resolveSession(t.db, result.sessionId, null, at)).toMatchObject({ email: "supervisor@demo.test", role: "supervisor" });
-    const [signedIn] = (await events(supervisor.id, "staff.signed_in")).filter((e) => e.at >= supervisor.updatedAt).slice(-1);
+    expect(await resolveSession(t.db, result.sessionId, null, at)).toMatchObject({
+      email: "supervisor@demo.test",
+      role: "supervisor",
+    });
+    const [signedIn] = (await events(supervisor.id, "staff.signed_in"))
+      .filter((e) => e.at >= supervisor.updatedAt)
+      .slice(-1);
     expect(signedIn).toMatchObject({ outcome: "success", after: { secondFactor: "authenticator" } });
     // The challenge is single use.
     expect(await openChallenge(t.db, challenge.challengeId, at)).toBeNull();
-    const again = await pass(challenge.challengeId, { kind: "code", code: totpCode(DEMO_TOTP_SECRET, new Date(at.getTime() + STEP)) }, null, at);
+    const again = await pass(
+      challenge.challengeId,
+      { kind: "code", code: totpCode(DEMO_TOTP_SECRET, new Date(at.getTime() + STEP)) },
+      null,
+      at,
+    );
     expect(again).toEqual({ outcome: "expired" });
   });
 
@@ -111,7 +141,11 @@ describe("staff second factor", () => {
     expect(ok.outcome).toBe("signed-in");
     const twice = await pass(await challengeIdOf(staff.email, next), codeAt(staff.secret, next), null, next);
     expect(twice).toEqual({ outcome: "wrong", reason: "code already used" });
-    expect((await events(staff.id, "staff.second_factor_failed")).map((e) => e.reason)).toEqual(["code already used", "code already used", "code already used"]);
+    expect((await events(staff.id, "staff.second_factor_failed")).map((e) => e.reason)).toEqual([
+      "code already used",
+      "code already used",
+      "code already used",
+    ]);
   });
 
   it("counts a wrong code toward the account's lockout, ends the challenge after 3 and audits each", async () => {
@@ -119,9 +153,15 @@ describe("staff second factor", () => {
     const staff = await enrolledSupervisor(at);
     const challenge = await challengeOf(staff.email, at);
     const wrong = String((Number(totpCode(staff.secret, at)) + 1) % 1_000_000).padStart(6, "0");
-    expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "wrong", reason: "wrong code" });
+    expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({
+      outcome: "wrong",
+      reason: "wrong code",
+    });
     expect((await row(staff.id)).failedSignIns).toBe(1);
-    expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "wrong", reason: "wrong code" });
+    expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({
+      outcome: "wrong",
+      reason: "wrong code",
+    });
     expect(await pass(challenge.challengeId, { kind: "code", code: wrong }, null, at)).toEqual({ outcome: "expired" });
     // The right code no longer helps on that challenge.
     const next = new Date(at.getTime() + STEP);
@@ -153,17 +193,32 @@ describe("staff second factor", () => {
     expect(await sessionCount(staff.id)).toBe(0);
 
     // A wrong first code stores nothing.
-    const wrong = await pass(challenge.challengeId, { kind: "enrol", ticket: offer.ticket, code: "000000" === totpCode(offer.secret, at) ? "111111" : "000000" }, null, at);
+    const wrong = await pass(
+      challenge.challengeId,
+      { kind: "enrol", ticket: offer.ticket, code: "000000" === totpCode(offer.secret, at) ? "111111" : "000000" },
+      null,
+      at,
+    );
     expect(wrong).toEqual({ outcome: "wrong", reason: "wrong code while enrolling" });
     expect((await row(staff.id)).totpEnrolledAt).toBeNull();
     // Another person's offer does not enrol this one.
     const other = await offerEnrolment({ id: admin.id, email: admin.email }, at);
-    const foreign = await pass(challenge.challengeId, { kind: "enrol", ticket: other.ticket, code: totpCode(other.secret, at) }, null, at);
+    const foreign = await pass(
+      challenge.challengeId,
+      { kind: "enrol", ticket: other.ticket, code: totpCode(other.secret, at) },
+      null,
+      at,
+    );
     expect(foreign).toEqual({ outcome: "wrong", reason: "enrolment offer expired or not valid" });
     expect((await row(staff.id)).totpEnrolledAt).toBeNull();
 
     const fresh = await challengeOf(staff.email, at);
-    const done = await pass(fresh.challengeId, { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) }, null, at);
+    const done = await pass(
+      fresh.challengeId,
+      { kind: "enrol", ticket: offer.ticket, code: totpCode(offer.secret, at) },
+      null,
+      at,
+    );
     expect(done).toMatchObject({ outcome: "signed-in", staffId: staff.id });
     if (done.outcome !== "signed-in") return;
     expect(done.recoveryCodes).toHaveLength(10);
@@ -182,12 +237,21 @@ describe("staff second factor", () => {
       for (const c of clear) expect(r.codeHash).not.toContain(c);
     }
     expect(await events(staff.id, "staff.second_factor_enrolled")).toHaveLength(1);
-    expect(await secondFactorStatus(t.db, (await resolveSession(t.db, done.sessionId, null, at))!)).toEqual({ enrolledAt: at, required: true, recoveryCodesLeft: 10 });
+    expect(await secondFactorStatus(t.db, (await resolveSession(t.db, done.sessionId, null, at))!)).toEqual({
+      enrolledAt: at,
+      required: true,
+      recoveryCodesLeft: 10,
+    });
 
     // Enrolled now: a password alone can never swap in another app.
     const swap = await offerEnrolment(staff, at);
     const next = new Date(at.getTime() + STEP);
-    const refused = await pass(await challengeIdOf(staff.email, next), { kind: "enrol", ticket: swap.ticket, code: totpCode(swap.secret, next) }, null, next);
+    const refused = await pass(
+      await challengeIdOf(staff.email, next),
+      { kind: "enrol", ticket: swap.ticket, code: totpCode(swap.secret, next) },
+      null,
+      next,
+    );
     expect(refused).toEqual({ outcome: "wrong", reason: "enrolment refused: already enrolled" });
     expect((await row(staff.id)).totpSecretSealed).toBe(enrolled.totpSecretSealed);
   });
@@ -198,7 +262,9 @@ describe("staff second factor", () => {
     const code = staff.recoveryCodes[3]!;
     const used = await pass(await challengeIdOf(staff.email, at), recovery(` ${code.toUpperCase()} `), null, at);
     expect(used.outcome).toBe("signed-in");
-    expect(await events(staff.id, "staff.recovery_code_used")).toMatchObject([{ outcome: "success", after: { remaining: 9 } }]);
+    expect(await events(staff.id, "staff.recovery_code_used")).toMatchObject([
+      { outcome: "success", after: { remaining: 9 } },
+    ]);
     const again = await pass(await challengeIdOf(staff.email, at), recovery(code), null, at);
     expect(again).toEqual({ outcome: "wrong", reason: "wrong recovery code" });
     const [left] = await t.db
@@ -207,7 +273,9 @@ describe("staff second factor", () => {
       .where(and(eq(staffRecoveryCodes.staffId, staff.id), isNull(staffRecoveryCodes.usedAt)));
     expect(Number(left!.n)).toBe(9);
     // Another code still works.
-    expect((await pass(await challengeIdOf(staff.email, at), recovery(staff.recoveryCodes[0]!), null, at)).outcome).toBe("signed-in");
+    expect(
+      (await pass(await challengeIdOf(staff.email, at), recovery(staff.recoveryCodes[0]!), null, at)).outcome,
+    ).toBe("signed-in");
   });
 
   it("lets an admin reset another's factor, audited, ending their sessions; not outside the admin's tenants", async () => {
@@ -217,8 +285,13 @@ describe("staff second factor", () => {
     await resetSecondFactor(t.db, admin, staff.id, at);
     const reset = await row(staff.id);
     expect(reset).toMatchObject({ totpSecretSealed: null, totpEnrolledAt: null, totpLastStep: null });
-    expect(await t.db.select().from(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staff.id))).toHaveLength(0);
-    const [open] = await t.db.select().from(staffSessions).where(and(eq(staffSessions.staffId, staff.id), isNull(staffSessions.endedAt)));
+    expect(await t.db.select().from(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staff.id))).toHaveLength(
+      0,
+    );
+    const [open] = await t.db
+      .select()
+      .from(staffSessions)
+      .where(and(eq(staffSessions.staffId, staff.id), isNull(staffSessions.endedAt)));
     expect(open).toBeUndefined();
     expect(await events(staff.id, "staff.second_factor_reset")).toMatchObject([
       { actorId: admin.id, outcome: "success", before: { enrolled: true }, after: { enrolled: false } },
@@ -229,7 +302,17 @@ describe("staff second factor", () => {
     // An Acme-only admin cannot reset someone who also works for Globex, nor can a supervisor.
     const acmeAdminStaff = await newStaff("admin", [acme]);
     const acmeAdminUser = await row(acmeAdminStaff.id);
-    const acmeAdmin: StaffActor = { type: "staff", id: acmeAdminUser.id, email: acmeAdminUser.email, name: acmeAdminUser.name, role: "admin", platformAdmin: false, tenantIds: [acme], sessionId: "test", ip: null };
+    const acmeAdmin: StaffActor = {
+      type: "staff",
+      id: acmeAdminUser.id,
+      email: acmeAdminUser.email,
+      name: acmeAdminUser.name,
+      role: "admin",
+      platformAdmin: false,
+      tenantIds: [acme],
+      sessionId: "test",
+      ip: null,
+    };
     const both = await enrolledSupervisor(at);
     await updateStaff(t.db, admin, { staffId: both.id, role: "supervisor", tenantIds: [acme, globex], active: true });
     await expect(resetSecondFactor(t.db, acmeAdmin, both.id, at)).rejects.toBeInstanceOf(NotFoundError);
@@ -251,12 +334,27 @@ describe("staff second factor", () => {
     expect((await signIn(t.db, acmeAgent.email, DEMO_PASSWORD, null, at)).outcome).toBe("signed-in");
     const [tenant] = await t.db.select().from(tenants).where(eq(tenants.id, acme));
     const { name, rulePacks, defaultCountry, knowledgeOnlyStrong, emailDoubleOptIn } = tenant!;
-    const fields = updateTenantSchema.parse({ tenantId: acme, name, rulePacks, defaultCountry, knowledgeOnlyStrong, emailDoubleOptIn });
+    const fields = updateTenantSchema.parse({
+      tenantId: acme,
+      name,
+      rulePacks,
+      defaultCountry,
+      knowledgeOnlyStrong,
+      emailDoubleOptIn,
+    });
     await updateTenant(t.db, admin, { ...fields, agentMfaRequired: true });
     try {
-      const [audit] = (await t.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, acme), eq(auditEvents.action, "tenant.updated")))).slice(-1);
+      const [audit] = (
+        await t.db
+          .select()
+          .from(auditEvents)
+          .where(and(eq(auditEvents.entityId, acme), eq(auditEvents.action, "tenant.updated")))
+      ).slice(-1);
       expect(audit).toMatchObject({ before: { agentMfaRequired: false }, after: { agentMfaRequired: true } });
-      expect(await signIn(t.db, acmeAgent.email, DEMO_PASSWORD, null, at)).toMatchObject({ outcome: "second-factor", enrol: true });
+      expect(await signIn(t.db, acmeAgent.email, DEMO_PASSWORD, null, at)).toMatchObject({
+        outcome: "second-factor",
+        enrol: true,
+      });
       expect((await signIn(t.db, globexAgent.email, DEMO_PASSWORD, null, at)).outcome).toBe("signed-in");
       // An update that leaves the policy out keeps it.
       await updateTenant(t.db, admin, fields);
@@ -273,13 +371,27 @@ describe("staff second factor", () => {
     if (first.outcome !== "signed-in") throw new Error("agent should sign in with a password");
     const agent = (await resolveSession(t.db, first.sessionId, null, at))!;
     const offer = await offerEnrolment(agent, at);
-    await expect(enrolSecondFactor(t.db, agent, { ticket: offer.ticket, code: "123456" === totpCode(offer.secret, at) ? "654321" : "123456" }, at)).rejects.toBeInstanceOf(ValidationError);
+    await expect(
+      enrolSecondFactor(
+        t.db,
+        agent,
+        { ticket: offer.ticket, code: "123456" === totpCode(offer.secret, at) ? "654321" : "123456" },
+        at,
+      ),
+    ).rejects.toBeInstanceOf(ValidationError);
     const codes = await enrolSecondFactor(t.db, agent, { ticket: offer.ticket, code: totpCode(offer.secret, at) }, at);
     expect(codes).toHaveLength(10);
-    await expect(enrolSecondFactor(t.db, agent, { ticket: offer.ticket, code: totpCode(offer.secret, at) }, at)).rejects.toBeInstanceOf(ForbiddenError);
-    expect(await signIn(t.db, staff.email, DEMO_PASSWORD, null, at)).toMatchObject({ outcome: "second-factor", enrol: false });
+    await expect(
+      enrolSecondFactor(t.db, agent, { ticket: offer.ticket, code: totpCode(offer.secret, at) }, at),
+    ).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await signIn(t.db, staff.email, DEMO_PASSWORD, null, at)).toMatchObject({
+      outcome: "second-factor",
+      enrol: false,
+    });
 
-    await expect(regenerateRecoveryCodes(t.db, agent, { code: totpCode(offer.secret, at) }, at)).rejects.toBeInstanceOf(ValidationError); // already used
+    await expect(regenerateRecoveryCodes(t.db, agent, { code: totpCode(offer.secret, at) }, at)).rejects.toBeInstanceOf(
+      ValidationError,
+    ); // already used
     const next = new Date(at.getTime() + STEP);
     const fresh = await regenerateRecoveryCodes(t.db, agent, { code: totpCode(offer.secret, next) }, next);
     expect(fresh).toHaveLength(10);
@@ -301,13 +413,19 @@ describe("staff second factor", () => {
     }
     for (const v of victims) expect((await row(v.id)).lockedUntil).toBeNull();
     // The next attempt is not even checked, the right password included…
-    expect(await signIn(t.db, victims[0]!.email, DEMO_PASSWORD, ip, at)).toEqual({ outcome: "rate-limited", retryAfterSeconds: 45 });
+    expect(await signIn(t.db, victims[0]!.email, DEMO_PASSWORD, ip, at)).toEqual({
+      outcome: "rate-limited",
+      retryAfterSeconds: 45,
+    });
     // …so the account owners elsewhere on the floor are not locked out.
     expect((await signIn(t.db, victims[0]!.email, DEMO_PASSWORD, "198.51.100.201", at)).outcome).toBe("signed-in");
     // One token is back after 45 seconds.
     const after = new Date(at.getTime() + 45_000);
     expect((await signIn(t.db, victims[1]!.email, DEMO_PASSWORD, ip, after)).outcome).toBe("signed-in");
-    const [refusal] = await t.db.select().from(auditEvents).where(and(eq(auditEvents.ip, ip), eq(auditEvents.reason, "too many failed sign-ins from this address")));
+    const [refusal] = await t.db
+      .select()
+      .from(auditEvents)
+      .where(and(eq(auditEvents.ip, ip), eq(auditEvents.reason, "too many failed sign-ins from this address")));
     expect(refusal).toMatchObject({ action: "staff.sign_in_failed", outcome: "failure" });
   });
 
@@ -315,7 +433,8 @@ describe("staff second factor", () => {
     const at = later();
     const ip = "198.51.100.210";
     const staff = await enrolledSupervisor(at);
-    for (let i = 0; i < MAX_FAILED_SIGN_INS_PER_ADDRESS - 2; i++) await signIn(t.db, `nobody.${i}@demo.test`, "guess", ip, at);
+    for (let i = 0; i < MAX_FAILED_SIGN_INS_PER_ADDRESS - 2; i++)
+      await signIn(t.db, `nobody.${i}@demo.test`, "guess", ip, at);
     const challenge = await challengeOf(staff.email, at, ip);
     const wrong = String((Number(totpCode(staff.secret, at)) + 1) % 1_000_000).padStart(6, "0");
     expect((await pass(challenge.challengeId, { kind: "code", code: wrong }, ip, at)).outcome).toBe("wrong");

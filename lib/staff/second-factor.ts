@@ -4,8 +4,23 @@ import * as OTPAuth from "otpauth";
 import QRCode from "qrcode";
 import { z } from "zod";
 import type { Db } from "@/db/client";
-import { staffRecoveryCodes, staffSessions, staffSignInChallenges, staffTenants, staffUsers, tenants, type StaffUser } from "@/db/schema";
-import { assertAdminOf, assertPlatformAdmin, assertRole, assignableTenantScope, type Actor, type StaffActor } from "@/lib/actor";
+import {
+  staffRecoveryCodes,
+  staffSessions,
+  staffSignInChallenges,
+  staffTenants,
+  staffUsers,
+  tenants,
+  type StaffUser,
+} from "@/db/schema";
+import {
+  assertAdminOf,
+  assertPlatformAdmin,
+  assertRole,
+  assignableTenantScope,
+  type Actor,
+  type StaffActor,
+} from "@/lib/actor";
 import { recordAudit } from "@/lib/audit/audit";
 import { hashOneTimeCode, oneTimeCodeMatches } from "@/lib/identity/answers";
 import { ForbiddenError, NotFoundError, ValidationError } from "@/lib/errors";
@@ -30,7 +45,13 @@ export function totpCode(secret: string, at = new Date()): string {
 
 /** The time step `code` belongs to, or null when it is not a code of this secret near `at`. */
 export function totpCodeStep(secret: string, code: string, at: Date): number | null {
-  const delta = OTPAuth.TOTP.validate({ ...TOTP, token: code, secret: OTPAuth.Secret.fromBase32(secret), timestamp: at.getTime(), window: 1 });
+  const delta = OTPAuth.TOTP.validate({
+    ...TOTP,
+    token: code,
+    secret: OTPAuth.Secret.fromBase32(secret),
+    timestamp: at.getTime(),
+    window: 1,
+  });
   return delta === null ? null : totpStep(at) + delta;
 }
 
@@ -47,7 +68,14 @@ const RECOVERY_LENGTH = 10;
 export const recoveryCodeSchema = z
   .string("Enter one of your recovery codes")
   .transform((s) => s.toLowerCase().replace(/[\s-]/g, ""))
-  .pipe(z.string().regex(new RegExp(`^[${RECOVERY_ALPHABET}]{${RECOVERY_LENGTH}}$`), "Enter one of your recovery codes, e.g. abcde-fghjk"));
+  .pipe(
+    z
+      .string()
+      .regex(
+        new RegExp(`^[${RECOVERY_ALPHABET}]{${RECOVERY_LENGTH}}$`),
+        "Enter one of your recovery codes, e.g. abcde-fghjk",
+      ),
+  );
 
 function newRecoveryCode(): string {
   const chars = Array.from({ length: RECOVERY_LENGTH }, () => RECOVERY_ALPHABET[randomInt(RECOVERY_ALPHABET.length)]);
@@ -64,12 +92,19 @@ export async function replaceRecoveryCodes(tx: Db, staffId: string, now = new Da
   await tx.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId));
   await tx
     .insert(staffRecoveryCodes)
-    .values(codes.map((code) => ({ staffId, codeHash: hashOneTimeCode(staffId, code.replace("-", "")), createdAt: now })));
+    .values(
+      codes.map((code) => ({ staffId, codeHash: hashOneTimeCode(staffId, code.replace("-", "")), createdAt: now })),
+    );
   return codes;
 }
 
 /** Uses up the recovery code typed (already normalised), if it is one of the person's unused ones. */
-export async function consumeRecoveryCode(tx: Db, staffId: string, code: string, now = new Date()): Promise<{ remaining: number } | null> {
+export async function consumeRecoveryCode(
+  tx: Db,
+  staffId: string,
+  code: string,
+  now = new Date(),
+): Promise<{ remaining: number } | null> {
   const unused = await tx
     .select()
     .from(staffRecoveryCodes)
@@ -114,7 +149,9 @@ export async function offerEnrolment(staff: { id: string; email: string }, now =
   const secret = new OTPAuth.Secret({ size: 20 });
   const uri = new OTPAuth.TOTP({ ...TOTP, label: staff.email, secret }).toString();
   const qrSvg = await QRCode.toString(uri, { type: "svg", errorCorrectionLevel: "M", margin: 2 });
-  const ticket = seal(JSON.stringify({ staffId: staff.id, secret: secret.base32, expiresAt: now.getTime() + ENROLMENT_MS }));
+  const ticket = seal(
+    JSON.stringify({ staffId: staff.id, secret: secret.base32, expiresAt: now.getTime() + ENROLMENT_MS }),
+  );
   return { secret: secret.base32, qrSvg, ticket };
 }
 
@@ -123,7 +160,8 @@ function enrolmentSecret(ticket: string, staffId: string, now: Date): string | n
   try {
     const offer = JSON.parse(unseal(ticket)) as { staffId?: unknown; secret?: unknown; expiresAt?: unknown };
     const { secret } = offer;
-    if (offer.staffId !== staffId || typeof offer.expiresAt !== "number" || offer.expiresAt < now.getTime()) return null;
+    if (offer.staffId !== staffId || typeof offer.expiresAt !== "number" || offer.expiresAt < now.getTime())
+      return null;
     // 160 bits, as offered: a hand-made ticket cannot bring a short secret of its own.
     return typeof secret === "string" && /^[A-Z2-7]{32}$/.test(secret) ? secret : null;
   } catch {
@@ -142,13 +180,29 @@ export function checkEnrolmentCode(ticket: string, code: string, staffId: string
 }
 
 /** Stores a confirmed authenticator, makes 10 recovery codes and audits it; returns the codes. */
-export async function saveEnrolment(tx: Db, actor: Actor, staffId: string, confirmed: { secret: string; step: number }, now: Date): Promise<string[]> {
+export async function saveEnrolment(
+  tx: Db,
+  actor: Actor,
+  staffId: string,
+  confirmed: { secret: string; step: number },
+  now: Date,
+): Promise<string[]> {
   await tx
     .update(staffUsers)
-    .set({ totpSecretSealed: seal(confirmed.secret), totpEnrolledAt: now, totpLastStep: confirmed.step, updatedAt: now })
+    .set({
+      totpSecretSealed: seal(confirmed.secret),
+      totpEnrolledAt: now,
+      totpLastStep: confirmed.step,
+      updatedAt: now,
+    })
     .where(eq(staffUsers.id, staffId));
   const codes = await replaceRecoveryCodes(tx, staffId, now);
-  await recordAudit(tx, actor, { tenantId: null, action: "staff.second_factor_enrolled", entityType: "staff_user", entityId: staffId });
+  await recordAudit(tx, actor, {
+    tenantId: null,
+    action: "staff.second_factor_enrolled",
+    entityType: "staff_user",
+    entityId: staffId,
+  });
   return codes;
 }
 
@@ -173,22 +227,42 @@ export async function secondFactorStatus(db: Db, actor: StaffActor): Promise<Sec
     .select({ n: count() })
     .from(staffRecoveryCodes)
     .where(and(eq(staffRecoveryCodes.staffId, actor.id), isNull(staffRecoveryCodes.usedAt)));
-  return { enrolledAt: user.totpEnrolledAt, required: await secondFactorRequired(db, user), recoveryCodesLeft: Number(left?.n ?? 0) };
+  return {
+    enrolledAt: user.totpEnrolledAt,
+    required: await secondFactorRequired(db, user),
+    recoveryCodesLeft: Number(left?.n ?? 0),
+  };
 }
 
 export const confirmEnrolmentSchema = z.object({ ticket: z.string().min(1).max(1000), code: authenticationCodeSchema });
 
 /** A signed-in person without a second factor (an agent, by choice) enrols one. */
-export async function enrolSecondFactor(db: Db, actor: StaffActor, input: z.output<typeof confirmEnrolmentSchema>, now = new Date()): Promise<string[]> {
+export async function enrolSecondFactor(
+  db: Db,
+  actor: StaffActor,
+  input: z.output<typeof confirmEnrolmentSchema>,
+  now = new Date(),
+): Promise<string[]> {
   return db.transaction(async (tx) => {
     const [user] = await tx.select().from(staffUsers).where(eq(staffUsers.id, actor.id)).for("update");
     if (!user) throw new NotFoundError();
     // Replacing a factor is for an admin's reset: a stolen session must not swap in its own app.
-    if (user.totpEnrolledAt) throw new ForbiddenError("You already have an authenticator app. Ask an admin to reset it to change it.");
+    if (user.totpEnrolledAt)
+      throw new ForbiddenError("You already have an authenticator app. Ask an admin to reset it to change it.");
     const check = checkEnrolmentCode(input.ticket, input.code, actor.id, now);
     if (!check.ok) {
-      await recordAudit(tx, actor, { tenantId: null, action: "staff.second_factor_failed", entityType: "staff_user", entityId: actor.id, reason: check.reason, outcome: "failure" });
-      throw ValidationError.field("code", "That code did not match. Check the app shows Attest and type the current code.");
+      await recordAudit(tx, actor, {
+        tenantId: null,
+        action: "staff.second_factor_failed",
+        entityType: "staff_user",
+        entityId: actor.id,
+        reason: check.reason,
+        outcome: "failure",
+      });
+      throw ValidationError.field(
+        "code",
+        "That code did not match. Check the app shows Attest and type the current code.",
+      );
     }
     return saveEnrolment(tx, actor, actor.id, check, now);
   });
@@ -208,12 +282,29 @@ export async function regenerateRecoveryCodes(
     if (!user?.totpEnrolledAt) throw new ForbiddenError("Set up an authenticator app first.");
     const check = checkAuthenticationCode(user, input.code, now);
     if (!check.ok) {
-      await recordAudit(tx, actor, { tenantId: null, action: "staff.second_factor_failed", entityType: "staff_user", entityId: actor.id, reason: check.reason, outcome: "failure" });
-      throw ValidationError.field("code", check.reason === "code already used" ? "That code was already used. Wait for the next one." : "That code did not match.");
+      await recordAudit(tx, actor, {
+        tenantId: null,
+        action: "staff.second_factor_failed",
+        entityType: "staff_user",
+        entityId: actor.id,
+        reason: check.reason,
+        outcome: "failure",
+      });
+      throw ValidationError.field(
+        "code",
+        check.reason === "code already used"
+          ? "That code was already used. Wait for the next one."
+          : "That code did not match.",
+      );
     }
     await tx.update(staffUsers).set({ totpLastStep: check.step }).where(eq(staffUsers.id, actor.id));
     const codes = await replaceRecoveryCodes(tx, actor.id, now);
-    await recordAudit(tx, actor, { tenantId: null, action: "staff.recovery_codes_replaced", entityType: "staff_user", entityId: actor.id });
+    await recordAudit(tx, actor, {
+      tenantId: null,
+      action: "staff.recovery_codes_replaced",
+      entityType: "staff_user",
+      entityId: actor.id,
+    });
     return codes;
   });
 }
@@ -250,7 +341,10 @@ export async function resetSecondFactor(db: Db, actor: Actor, staffId: string, n
       .set({ totpSecretSealed: null, totpEnrolledAt: null, totpLastStep: null, updatedAt: now })
       .where(eq(staffUsers.id, staffId));
     await tx.delete(staffRecoveryCodes).where(eq(staffRecoveryCodes.staffId, staffId));
-    await tx.update(staffSessions).set({ endedAt: now }).where(and(eq(staffSessions.staffId, staffId), isNull(staffSessions.endedAt)));
+    await tx
+      .update(staffSessions)
+      .set({ endedAt: now })
+      .where(and(eq(staffSessions.staffId, staffId), isNull(staffSessions.endedAt)));
     await tx
       .update(staffSignInChallenges)
       .set({ usedAt: now })
@@ -269,11 +363,17 @@ export async function resetSecondFactor(db: Db, actor: Actor, staffId: string, n
 /** Which of these staff members have an authenticator enrolled (for the admin's staff list). */
 export async function enrolledStaffIds(db: Db, staffIds: string[]): Promise<Set<string>> {
   if (!staffIds.length) return new Set();
-  const rows = await db.select({ id: staffUsers.id, at: staffUsers.totpEnrolledAt }).from(staffUsers).where(inArray(staffUsers.id, staffIds));
+  const rows = await db
+    .select({ id: staffUsers.id, at: staffUsers.totpEnrolledAt })
+    .from(staffUsers)
+    .where(inArray(staffUsers.id, staffIds));
   return new Set(rows.filter((r) => r.at).map((r) => r.id));
 }
 
 /** The demo's supervisor and admin come enrolled with a published secret (README), so anyone can sign in. */
 export async function enrolDemoSecondFactor(tx: Db, staffId: string, secret: string, now = new Date()): Promise<void> {
-  await tx.update(staffUsers).set({ totpSecretSealed: seal(secret), totpEnrolledAt: now }).where(eq(staffUsers.id, staffId));
+  await tx
+    .update(staffUsers)
+    .set({ totpSecretSealed: seal(secret), totpEnrolledAt: now })
+    .where(eq(staffUsers.id, staffId));
 }

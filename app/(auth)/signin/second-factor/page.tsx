@@ -28,7 +28,8 @@ export default async function SecondFactorPage({ searchParams }: { searchParams:
   return (
     <SignInCard subtitle="Set up two-step sign-in">
       <p className="mb-4 text-sm text-slate-800">
-        Your role needs a second step at sign-in: a code from an authenticator app on your phone. Set it up now to continue.
+        Your role needs a second step at sign-in: a code from an authenticator app on your phone. Set it up now to
+        continue.
       </p>
       <EnrolDuringSignInForm ticket={enrolment.ticket} next={next}>
         <AuthenticatorSetup qrSvg={enrolment.qrSvg} secret={enrolment.secret} />

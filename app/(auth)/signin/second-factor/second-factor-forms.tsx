@@ -42,14 +42,26 @@ export function SecondFactorForm({ next }: { next: string }) {
       <SubmitButton className="w-full" pendingText="Checking…">
         Verify
       </SubmitButton>
-      <button type="button" className="text-sm font-medium text-brand-700 underline" onClick={() => setRecovery(!recovery)}>
+      <button
+        type="button"
+        className="text-sm font-medium text-brand-700 underline"
+        onClick={() => setRecovery(!recovery)}
+      >
         {recovery ? "Use your authenticator app instead" : "Use a recovery code instead"}
       </button>
     </form>
   );
 }
 
-export function EnrolDuringSignInForm({ ticket, next, children }: { ticket: string; next: string; children: ReactNode }) {
+export function EnrolDuringSignInForm({
+  ticket,
+  next,
+  children,
+}: {
+  ticket: string;
+  next: string;
+  children: ReactNode;
+}) {
   const [state, action] = useActionState(secondFactorAction, null);
   if (state?.recoveryCodes) {
     return (

@@ -11,14 +11,20 @@ import {
 
 const EVERYONE = ["agent", "supervisor", "admin"] as const;
 
-export const enrolSecondFactorAction = staffAction({ roles: EVERYONE, schema: confirmEnrolmentSchema }, async (input, actor, db) => {
-  const recoveryCodes = await enrolSecondFactor(db, actor, input);
-  revalidatePath("/account/security");
-  return { recoveryCodes };
-});
+export const enrolSecondFactorAction = staffAction(
+  { roles: EVERYONE, schema: confirmEnrolmentSchema },
+  async (input, actor, db) => {
+    const recoveryCodes = await enrolSecondFactor(db, actor, input);
+    revalidatePath("/account/security");
+    return { recoveryCodes };
+  },
+);
 
-export const regenerateRecoveryCodesAction = staffAction({ roles: EVERYONE, schema: regenerateRecoveryCodesSchema }, async (input, actor, db) => {
-  const recoveryCodes = await regenerateRecoveryCodes(db, actor, input);
-  revalidatePath("/account/security");
-  return { recoveryCodes };
-});
+export const regenerateRecoveryCodesAction = staffAction(
+  { roles: EVERYONE, schema: regenerateRecoveryCodesSchema },
+  async (input, actor, db) => {
+    const recoveryCodes = await regenerateRecoveryCodes(db, actor, input);
+    revalidatePath("/account/security");
+    return { recoveryCodes };
+  },
+);

@@ -19,8 +19,8 @@ export default async function SecurityPage() {
         {status.enrolledAt ? (
           <div className="space-y-4">
             <p className="text-sm text-slate-800">
-              On since {status.enrolledAt.toISOString().slice(0, 10)}: you sign in with your password and a code from your
-              authenticator app. {status.recoveryCodesLeft} of 10 recovery codes left.
+              On since {status.enrolledAt.toISOString().slice(0, 10)}: you sign in with your password and a code from
+              your authenticator app. {status.recoveryCodesLeft} of 10 recovery codes left.
             </p>
             <RegenerateRecoveryCodesForm />
           </div>

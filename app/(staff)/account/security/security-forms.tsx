@@ -16,7 +16,13 @@ export function EnrolForm({ ticket, children }: { ticket: string; children: Reac
       <FormMessage error={form.formError} />
       {children}
       <input type="hidden" name="ticket" value={ticket} />
-      <TextField label="Authentication code" name="code" inputMode="numeric" autoComplete="one-time-code" error={form.fieldErrors.code} />
+      <TextField
+        label="Authentication code"
+        name="code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        error={form.fieldErrors.code}
+      />
       <SubmitButton pending={form.pending} pendingText="Checking…">
         Turn on two-step sign-in
       </SubmitButton>
@@ -30,8 +36,16 @@ export function RegenerateRecoveryCodesForm() {
   return (
     <form {...form.formProps} className="space-y-3" aria-label="Make new recovery codes">
       <FormMessage error={form.formError} />
-      <p className="text-sm text-slate-800">New codes replace all the old ones. Type a code from your app to confirm it is you.</p>
-      <TextField label="Authentication code" name="code" inputMode="numeric" autoComplete="one-time-code" error={form.fieldErrors.code} />
+      <p className="text-sm text-slate-800">
+        New codes replace all the old ones. Type a code from your app to confirm it is you.
+      </p>
+      <TextField
+        label="Authentication code"
+        name="code"
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        error={form.fieldErrors.code}
+      />
       <SubmitButton pending={form.pending} variant="secondary" pendingText="Making codes…">
         Make new recovery codes
       </SubmitButton>
