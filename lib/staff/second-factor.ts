@@ -251,20 +251,25 @@ export async function enrolSecondFactor(
       throw new ForbiddenError("You already have an authenticator app. Ask an admin to reset it to change it.");
     const check = checkEnrolmentCode(input.ticket, input.code, actor.id, now);
     if (!check.ok) {
-      await recordAudit(tx, actor, {
-        tenantId: null,
-        action: "staff.second_factor_failed",
-        entityType: "staff_user",
-        entityId: actor.id,
-        reason: check.reason,
-        outcome: "failure",
-      });
+      await auditFailedCode(tx, actor, check.reason);
       throw ValidationError.field(
         "code",
         "That code did not match. Check the app shows Attest and type the current code.",
       );
     }
     return saveEnrolment(tx, actor, actor.id, check, now);
+  });
+}
+
+/** A wrong code typed by someone already signed in (enrolling, or replacing recovery codes). */
+function auditFailedCode(tx: Db, actor: StaffActor, reason: string): Promise<void> {
+  return recordAudit(tx, actor, {
+    tenantId: null,
+    action: "staff.second_factor_failed",
+    entityType: "staff_user",
+    entityId: actor.id,
+    reason,
+    outcome: "failure",
   });
 }
 
@@ -282,14 +287,7 @@ export async function regenerateRecoveryCodes(
     if (!user?.totpEnrolledAt) throw new ForbiddenError("Set up an authenticator app first.");
     const check = checkAuthenticationCode(user, input.code, now);
     if (!check.ok) {
-      await recordAudit(tx, actor, {
-        tenantId: null,
-        action: "staff.second_factor_failed",
-        entityType: "staff_user",
-        entityId: actor.id,
-        reason: check.reason,
-        outcome: "failure",
-      });
+      await auditFailedCode(tx, actor, check.reason);
       throw ValidationError.field(
         "code",
         check.reason === "code already used"

@@ -29,17 +29,12 @@ export async function resolveSession(db: Db, sessionId: string, ip: string | nul
     await db.update(staffSessions).set({ lastSeenAt: now }).where(eq(staffSessions.id, sessionId));
   }
   const tenantRows = await db.select({ tenantId: staffTenants.tenantId }).from(staffTenants).where(eq(staffTenants.staffId, user.id));
-  return {
-    type: "staff",
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    platformAdmin: user.platformAdmin,
-    tenantIds: tenantRows.map((t) => t.tenantId),
-    sessionId,
-    ip,
-  };
+  return staffActorOf(user, tenantRows.map((t) => t.tenantId), sessionId, ip);
+}
+
+function staffActorOf(user: StaffUser, tenantIds: string[], sessionId: string, ip: string | null): StaffActor {
+  const { id, email, name, role, platformAdmin } = user;
+  return { type: "staff", id, email, name, role, platformAdmin, tenantIds, sessionId, ip };
 }
 
 /**
@@ -58,18 +53,7 @@ export async function openSession(
     .insert(staffSessions)
     .values({ staffId: user.id, ip, createdAt: now, lastSeenAt: now })
     .returning({ id: staffSessions.id });
-  const actor: StaffActor = {
-    type: "staff",
-    id: user.id,
-    email: user.email,
-    name: user.name,
-    role: user.role,
-    platformAdmin: user.platformAdmin,
-    tenantIds: [],
-    sessionId: session!.id,
-    ip,
-  };
-  await recordAudit(tx, actor, {
+  await recordAudit(tx, staffActorOf(user, [], session!.id, ip), {
     tenantId: null,
     action: "staff.signed_in",
     entityType: "staff_user",
