@@ -5,7 +5,9 @@ const PORT = Number(process.env.E2E_PORT ?? 3100);
 
 export default defineConfig({
   testDir: "e2e",
-  timeout: 30_000,
+  // A journey's first sign-in of the demo supervisor or admin may wait up to 30 s for a TOTP step not
+  // yet used (a code works once, and the other worker may just have used this one): 30 s of steps more.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 2,

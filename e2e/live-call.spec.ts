@@ -155,6 +155,8 @@ test("three wrong answers lock verification for the customer, in another agent's
 });
 
 test("a payment method's last 4 digits verify the caller, and the page shows them only once the caller is strongly verified", async ({ page, browser, request }) => {
+  // The code comes through the mailbox, read as the admin, whose sign-in may wait for a fresh TOTP step.
+  test.setTimeout(60_000);
   const id = await customerId(request, "GLX-0006"); // Priya Shah: a card ending 4242, a US account ending 6789
   await signIn(page, "agent@demo.test");
   await page.goto(`/customers/${id}`);
